@@ -1,0 +1,50 @@
+/*
+ * api_int.h - helpers shared by the handlers: reading a JSON body with
+ * field-named errors, writing records as JSON, and answering.
+ */
+#ifndef LK_API_INT_H
+#define LK_API_INT_H
+
+#include "api/api.h"
+
+/* Answer with status and an object (stolen). */
+void api_reply(struct api_req *r, unsigned status, json_t *obj);
+/* Answer with an error (status from rc). */
+void api_fail(struct api_req *r, enum lk_rc rc, const char *code, const char *field,
+	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*
+ * Body readers. Each returns false after setting r->err (400 naming the
+ * field) when the value is present but bad, or absent but required.
+ * *present (may be NULL) tells whether the key was there (null counts as
+ * absent for optional fields).
+ */
+bool jin_keys(struct api_req *r, json_t *o, const char *const *allowed, const char *prefix);
+bool jin_str(struct api_req *r, json_t *o, const char *key, bool required, size_t max_chars,
+	     bool single_line, const char **out, bool *present);
+bool jin_int(struct api_req *r, json_t *o, const char *key, bool required, int64_t min,
+	     int64_t max, int64_t *out, bool *present);
+bool jin_bool(struct api_req *r, json_t *o, const char *key, bool required, bool *out,
+	      bool *present);
+/* A JSON array (or absent): *out borrowed. */
+bool jin_array(struct api_req *r, json_t *o, const char *key, size_t max_len, json_t **out,
+	       bool *present);
+
+/* Query readers: limit (1..100, default 20) and an id cursor ("" -> 0). */
+bool qry_limit(struct api_req *r, int *limit);
+bool qry_cursor(struct api_req *r, int64_t *cursor);
+
+/* Time as RFC 3339 at the configured offset, or JSON null for 0. */
+json_t *jtime(const struct api_req *r, int64_t t);
+json_t *jstr_or_null(const char *s);
+
+json_t *customer_json(const struct api_req *r, const struct lk_customer *c);
+json_t *visit_json(const struct api_req *r, const struct lk_visit *v);
+json_t *store_json(const struct lk_store *s);
+json_t *dish_json(const struct lk_dish *d);
+json_t *user_json(const struct lk_user *u);
+
+/* {"items": [...], "next_cursor": "…" | null}; items stolen. */
+json_t *list_json(json_t *items, int64_t next);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * auth.c - staff login, logout and "who am I"; password hashing.
+ *
+ * A login hands out a random 256-bit token (base64url). Only its BLAKE2b
+ * hash is stored, so a copy of the database lets nobody log in.
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+/* verified against when the user does not exist, so timing says nothing */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+int api_crypto_init(void)
+{
+	if (sodium_init() < 0)
+		return -1;
+	if (crypto_pwhash_str(dummy_hash, "laoke-no-such-user", 18,
+			      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return -1;
+	return 0;
+}
+
+enum lk_rc api_password_hash(const char *password, char out[128], struct lk_err *err)
+{
+	if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL,
+			       "not enough memory to hash the password");
+	return LK_OK;
+}
+
+static void login(struct api_req *r)
+{
+	static const char *const keys[] = { "username", "password", NULL };
+	const char *username, *password;
+	if (!jin_keys(r, r->json, keys, NULL) ||
+	    !jin_str(r, r->json, "username", true, 32, true, &username, NULL))
+		return;
+	json_t *pw = json_object_get(r->json, "password");
+	if (!pw || !json_is_string(pw) || json_string_length(pw) == 0) {
+		api_fail(r, LK_EINVAL, "missing_field", "password", "'password' is required");
+		return;
+	}
+	password = json_string_value(pw);
+	size_t pwlen = json_string_length(pw);
+	if (pwlen > 128) {
+		api_fail(r, LK_EINVAL, "too_long", "password", "'password' is at most 128 bytes");
+		return;
+	}
+	struct lk_user u;
+	char hash[crypto_pwhash_STRBYTES] = "";
+	struct lk_err e;
+	enum lk_rc rc = store_user_by_name(r->st, username, &u, hash, sizeof(hash), &e);
+	if (rc == LK_EDB) {
+		r->err = e;
+		return;
+	}
+	bool ok = crypto_pwhash_str_verify(rc == LK_OK ? hash : dummy_hash, password, pwlen) == 0;
+	if (rc != LK_OK || !ok || u.disabled) {
+		lk_log("warn", "login failed for a username from %s", r->client_ip);
+		api_fail(r, LK_EAUTH, "invalid_credentials", NULL,
+			 "wrong username or password");
+		return;
+	}
+	unsigned char raw[32];
+	randombytes_buf(raw, sizeof(raw));
+	char token[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+	sodium_bin2base64(token, sizeof(token), raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	unsigned char th[32];
+	crypto_generichash(th, sizeof(th), (const unsigned char *)token, strlen(token), NULL, 0);
+	int64_t expires = lk_now() + r->cfg->session_ttl;
+	if ((rc = store_session_add(r->st, th, u.id, expires, &r->err)) != LK_OK)
+		return;
+	json_t *o = json_object();
+	json_object_set_new(o, "token", json_string(token));
+	json_object_set_new(o, "expires_at", jtime(r, expires));
+	json_object_set_new(o, "user", user_json(&u));
+	sodium_memzero(token, sizeof(token));
+	api_reply(r, 200, o);
+}
+
+static void logout(struct api_req *r)
+{
+	if (store_session_delete(r->st, r->token_hash, &r->err) != LK_OK)
+		return;
+	json_t *o = json_object();
+	json_object_set_new(o, "ok", json_true());
+	api_reply(r, 200, o);
+}
+
+static void me(struct api_req *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "user", user_json(&r->user));
+	api_reply(r, 200, o);
+}
+
+const struct api_route api_auth_routes[] = {
+	{ "POST", "/api/v1/auth/login", login, 0, API_PUBLIC | API_BODY },
+	{ "POST", "/api/v1/auth/logout", logout, ROLES_ALL, 0 },
+	{ "GET", "/api/v1/auth/me", me, ROLES_ALL, 0 },
+	{ NULL, NULL, NULL, 0, 0 },
+};

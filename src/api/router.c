@@ -1,0 +1,291 @@
+/*
+ * router.c - route lookup and the central checks every request passes
+ * before its handler: method, bearer token, role, body type and JSON.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api/api_int.h"
+#include "core/rules.h"
+#include "util/timeutil.h"
+
+const struct api_route *const api_tables[] = {
+	api_auth_routes,     api_catalog_routes, api_customer_routes,
+	api_fact_routes,     api_visit_routes,   NULL,
+};
+
+unsigned api_status_of(enum lk_rc rc)
+{
+	switch (rc) {
+	case LK_OK: return 200;
+	case LK_EINVAL: return 400;
+	case LK_EAUTH: return 401;
+	case LK_EFORBIDDEN: return 403;
+	case LK_ENOTFOUND: return 404;
+	case LK_EMETHOD: return 405;
+	case LK_ECONFLICT: return 409;
+	case LK_ETOOBIG: return 413;
+	case LK_EMEDIA: return 415;
+	case LK_ESCHEMA:
+	case LK_EDB:
+	case LK_ENOMEM:
+	case LK_EIO: return 500;
+	}
+	return 500;
+}
+
+json_t *api_error_json(const struct lk_err *err)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "code", json_string(err->code[0] ? err->code : "error"));
+	json_t *msg = json_string(err->msg[0] ? err->msg : lk_strerror(err->rc));
+	json_object_set_new(e, "message", msg ? msg : json_string(lk_strerror(err->rc)));
+	if (err->field[0]) {
+		json_t *f = json_string(err->field);
+		if (f)
+			json_object_set_new(e, "field", f);
+	}
+	if (err->ref_id && strcmp(err->code, "duplicate_phone") == 0)
+		json_object_set_new(e, "existing_id", json_integer(err->ref_id));
+	if (err->ref_id && strcmp(err->code, "version_conflict") == 0)
+		json_object_set_new(e, "current_version", json_integer(err->ref_id));
+	json_t *o = json_object();
+	json_object_set_new(o, "error", e);
+	return o;
+}
+
+void api_reply(struct api_req *r, unsigned status, json_t *obj)
+{
+	if (r->resp)
+		json_decref(r->resp);
+	r->status = status;
+	r->resp = obj;
+}
+
+void api_fail(struct api_req *r, enum lk_rc rc, const char *code, const char *field,
+	      const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lk_fail(&r->err, rc, code, field, "%s", msg);
+}
+
+/*
+ * Match path against pattern segment by segment; "{id}" takes a positive
+ * decimal integer without sign or leading zero.
+ */
+static bool match(const char *pattern, const char *path, int64_t *params, int *nparams)
+{
+	int np = 0;
+	const char *p = pattern, *u = path;
+	while (*p && *u) {
+		if (strncmp(p, "{id}", 4) == 0) {
+			if (*u < '1' || *u > '9')
+				return false;
+			int64_t v = 0;
+			while (*u >= '0' && *u <= '9') {
+				if (v > (INT64_MAX - 9) / 10)
+					return false;
+				v = v * 10 + (*u - '0');
+				u++;
+			}
+			if (*u && *u != '/')
+				return false;
+			if (np < API_MAX_PARAMS)
+				params[np++] = v;
+			p += 4;
+			continue;
+		}
+		if (*p != *u)
+			return false;
+		p++;
+		u++;
+	}
+	if (*p || *u)
+		return false;
+	*nparams = np;
+	return true;
+}
+
+static bool bearer_user(struct api_req *r)
+{
+	const char *h = r->authorization;
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	const char *tok = h + 7;
+	while (*tok == ' ')
+		tok++;
+	size_t n = strlen(tok);
+	if (n < 16 || n > 128)
+		return false;
+	crypto_generichash(r->token_hash, sizeof(r->token_hash), (const unsigned char *)tok, n,
+			   NULL, 0);
+	struct lk_err e;
+	enum lk_rc rc = store_session_user(r->st, r->token_hash, lk_now(), &r->user, &e);
+	if (rc == LK_EDB) {
+		r->err = e;
+		return false;
+	}
+	return rc == LK_OK;
+}
+
+static bool json_content_type(const char *ct)
+{
+	if (!ct)
+		return false;
+	while (*ct == ' ')
+		ct++;
+	if (strncasecmp(ct, "application/json", 16) != 0)
+		return false;
+	ct += 16;
+	while (*ct == ' ')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
+static bool parse_body(struct api_req *r)
+{
+	if (r->body_too_big) {
+		lk_fail(&r->err, LK_ETOOBIG, "body_too_large", NULL,
+			"request body is over %zu bytes", r->cfg->body_limit);
+		return false;
+	}
+	if (!json_content_type(r->content_type)) {
+		lk_fail(&r->err, LK_EMEDIA, "unsupported_media_type", NULL,
+			"send the body as 'application/json'");
+		return false;
+	}
+	if (!r->body || r->body_len == 0) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_json", NULL, "request body is empty");
+		return false;
+	}
+	json_error_t je;
+	r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!r->json) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_json", NULL,
+			"body is not valid json: %s at line %d column %d", je.text, je.line,
+			je.column);
+		return false;
+	}
+	if (!json_is_object(r->json)) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_json", NULL, "body must be a json object");
+		return false;
+	}
+	return true;
+}
+
+void api_dispatch(struct api_req *r)
+{
+	lk_err_clear(&r->err);
+	const struct api_route *found = NULL;
+	bool path_known = false;
+	for (int t = 0; api_tables[t] && !found; t++) {
+		for (const struct api_route *rt = api_tables[t]; rt->pattern; rt++) {
+			int64_t params[API_MAX_PARAMS];
+			int np = 0;
+			if (!match(rt->pattern, r->path, params, &np))
+				continue;
+			path_known = true;
+			if (strcmp(rt->method, r->method) != 0)
+				continue;
+			found = rt;
+			memcpy(r->params, params, sizeof(params));
+			r->nparams = np;
+			break;
+		}
+	}
+	if (!found) {
+		if (path_known)
+			lk_fail(&r->err, LK_EMETHOD, "method_not_allowed", NULL,
+				"method '%s' is not allowed here", r->method);
+		else
+			lk_fail(&r->err, LK_ENOTFOUND, "not_found", NULL, "no such endpoint");
+		return;
+	}
+	if (!(found->flags & API_PUBLIC)) {
+		if (!bearer_user(r)) {
+			if (r->err.rc == LK_OK)
+				lk_fail(&r->err, LK_EAUTH, "unauthorized", NULL,
+					"log in first: send 'Authorization: Bearer <token>'");
+			return;
+		}
+		r->authed = true;
+		int ri = lk_enum_index(lk_roles, r->user.role);
+		if (ri < 0 || !(found->roles & (1u << ri))) {
+			lk_fail(&r->err, LK_EFORBIDDEN, "forbidden", NULL,
+				"role '%s' may not do this", r->user.role);
+			return;
+		}
+	}
+	if ((found->flags & API_BODY) && !parse_body(r))
+		return;
+	found->fn(r);
+	if (!r->resp && r->err.rc == LK_OK)
+		lk_fail(&r->err, LK_EDB, "internal", NULL, "handler gave no answer");
+}
+
+char *api_render(struct api_req *r, unsigned *status)
+{
+	json_t *body;
+	if (r->resp) {
+		*status = r->status ? r->status : 200;
+		body = json_incref(r->resp);
+	} else {
+		*status = api_status_of(r->err.rc);
+		body = api_error_json(&r->err);
+	}
+	char *s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	return s;
+}
+
+void api_req_release(struct api_req *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+	json_decref(r->resp);
+	r->resp = NULL;
+}
+
+bool qry_limit(struct api_req *r, int *limit)
+{
+	const char *s = r->arg ? r->arg(r->arg_ctx, "limit") : NULL;
+	*limit = 20;
+	if (!s)
+		return true;
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 1 || v > 100) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_limit", "limit",
+			"'limit' must be a whole number from 1 to 100");
+		return false;
+	}
+	*limit = (int)v;
+	return true;
+}
+
+bool qry_cursor(struct api_req *r, int64_t *cursor)
+{
+	const char *s = r->arg ? r->arg(r->arg_ctx, "cursor") : NULL;
+	*cursor = 0;
+	if (!s || !*s)
+		return true;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end || errno || v < 1 || s[0] == '+' || s[0] == ' ') {
+		lk_fail(&r->err, LK_EINVAL, "invalid_cursor", "cursor",
+			"'cursor' must be a value from 'next_cursor'");
+		return false;
+	}
+	*cursor = v;
+	return true;
+}

@@ -1,0 +1,44 @@
+/*
+ * cli.h - shared pieces of the laoke commands (one cmd_<noun>.c each).
+ */
+#ifndef LK_CLI_H
+#define LK_CLI_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *usage;   /* full help text */
+};
+
+extern const struct cli_cmd cli_cmds[];
+
+int cmd_serve(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
+
+/* The database URL: --db, else $LAOKE_DB, else sqlite:data/laoke.db. */
+const char *cli_db_url(const char *opt);
+
+/* Print "laoke: error: ..." to stderr; returns 1 for `return cli_error(...)`. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a command's usage to stdout (help) or stderr (misuse). */
+void cli_usage(const char *cmd, bool to_stderr);
+
+/*
+ * Open the database and make sure its schema matches this binary
+ * (migrating first when migrate is true). Prints the error itself.
+ */
+struct store *cli_open_store(const char *url, bool migrate);
+
+/* Create the parent directory of a sqlite:PATH database when missing. */
+int cli_ensure_db_dir(const char *url);
+
+#endif

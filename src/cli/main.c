@@ -1,0 +1,177 @@
+/*
+ * main.c - the laoke command: a table of subcommands, one file each.
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "util/log.h"
+
+const struct cli_cmd cli_cmds[] = {
+	{ "serve", cmd_serve, "run the HTTP API (and console) server",
+	  "usage: laoke serve [--db URL] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
+	  "                   [--port-file FILE]\n"
+	  "\n"
+	  "Serve the JSON API under /api/v1 and the console at /.\n"
+	  "  --db URL            database (default $LAOKE_DB or sqlite:data/laoke.db)\n"
+	  "  --listen HOST:PORT  address to listen on (default $LAOKE_LISTEN or 127.0.0.1:8080;\n"
+	  "                      port 0 picks a free port)\n"
+	  "  --web DIR           console files (default $LAOKE_WEB, else ./web/dist when present)\n"
+	  "  --threads N         worker threads, each with its own database connection (default 4)\n"
+	  "  --port-file FILE    write the port actually bound to FILE\n"
+	  "The schema is migrated on start. Stops cleanly on SIGINT or SIGTERM.\n" },
+	{ "migrate", cmd_migrate, "bring the database schema up to date",
+	  "usage: laoke migrate [--db URL]\n"
+	  "\n"
+	  "Apply pending schema migrations, each in its own transaction.\n" },
+	{ "user", cmd_user, "add users, set passwords, list users",
+	  "usage: laoke user add NAME --role ROLE [--store CODE] [--display-name TEXT]\n"
+	  "                      --password-stdin [--db URL]\n"
+	  "       laoke user passwd NAME --password-stdin [--db URL]\n"
+	  "       laoke user list [--db URL]\n"
+	  "\n"
+	  "ROLE is one of admin, manager, analyst, waiter, support. The password is read\n"
+	  "from the first line of standard input (never from the command line).\n"
+	  "A new password ends the user's open sessions.\n" },
+	{ "setup", cmd_setup, "create the database and a first admin when absent",
+	  "usage: laoke setup [--db URL]\n"
+	  "\n"
+	  "Migrate the database and, when it has no users yet, create the user 'admin'\n"
+	  "with a random password, written to admin-password.txt beside the database\n"
+	  "(mode 0600) and printed once. Safe to run again: it changes nothing then.\n" },
+	{ "routes", cmd_routes, "list every API route and the roles allowed",
+	  "usage: laoke routes [--json]\n"
+	  "\n"
+	  "Print the route tables: method, path and the roles that may call it\n"
+	  "('public' needs no token). The tests check docs and OpenAPI against this list.\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void main_usage(FILE *f)
+{
+	fprintf(f, "laoke - guest relationships for restaurant chains\n\n"
+		   "usage: laoke COMMAND [OPTIONS]\n\ncommands:\n");
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f, "\n'laoke help COMMAND' or 'laoke COMMAND --help' for a command's options.\n"
+		   "environment: LAOKE_DB, LAOKE_LISTEN, LAOKE_WEB\n");
+}
+
+void cli_usage(const char *cmd, bool to_stderr)
+{
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++)
+		if (strcmp(c->name, cmd) == 0)
+			fputs(c->usage, to_stderr ? stderr : stdout);
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("laoke: error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+const char *cli_db_url(const char *opt)
+{
+	if (opt && *opt)
+		return opt;
+	const char *env = getenv("LAOKE_DB");
+	if (env && *env)
+		return env;
+	return "sqlite:data/laoke.db";
+}
+
+int cli_ensure_db_dir(const char *url)
+{
+	const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+	const char *slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return 0;
+	char dir[4096];
+	size_t n = (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return cli_error("database path '%s' is too long", path);
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return cli_error("cannot create directory '%s': %s", dir, strerror(errno));
+	return 0;
+}
+
+struct store *cli_open_store(const char *url, bool migrate)
+{
+	struct store *st;
+	struct lk_err err;
+	lk_err_clear(&err);
+	if (store_open(url, &st, &err) != LK_OK) {
+		cli_error("%s", err.msg);
+		return NULL;
+	}
+	if (migrate) {
+		int applied;
+		if (store_migrate(st, &applied, &err) != LK_OK) {
+			cli_error("migration failed: %s", err.msg);
+			store_close(st);
+			return NULL;
+		}
+		if (applied)
+			lk_log("info", "applied %d schema migration(s)", applied);
+	}
+	if (store_check_schema(st, &err) != LK_OK) {
+		cli_error("%s", err.msg);
+		store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stderr);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (strcmp(name, "help") == 0) {
+		if (argc < 3) {
+			main_usage(stdout);
+			return 0;
+		}
+		name = argv[2];
+		for (const struct cli_cmd *c = cli_cmds; c->name; c++) {
+			if (strcmp(c->name, name) == 0) {
+				fputs(c->usage, stdout);
+				return 0;
+			}
+		}
+		cli_error("unknown command '%s'", name);
+		return 2;
+	}
+	for (const struct cli_cmd *c = cli_cmds; c->name; c++) {
+		if (strcmp(c->name, name) == 0) {
+			for (int i = 2; i < argc; i++) {
+				if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+					fputs(c->usage, stdout);
+					return 0;
+				}
+			}
+			if (sodium_init() < 0)
+				return cli_error("cannot initialise libsodium");
+			return c->fn(argc - 1, argv + 1);
+		}
+	}
+	cli_error("unknown command '%s' (see 'laoke --help')", name);
+	return 2;
+}
