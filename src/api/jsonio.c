@@ -146,7 +146,9 @@ json_t *customer_json(const struct api_req *r, const struct lk_customer *c)
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(c->id));
 	json_object_set_new(o, "name", json_string(c->name));
-	json_object_set_new(o, "phone", jstr_or_null(c->phone));
+	/* the full number only for roles that call guests back; others see it masked */
+	bool full = strcmp(r->user.role, "admin") == 0 || strcmp(r->user.role, "manager") == 0;
+	json_object_set_new(o, "phone", full ? jstr_or_null(c->phone) : json_null());
 	if (c->phone[0]) {
 		char masked[24];
 		lk_phone_mask(c->phone, masked, sizeof(masked));
