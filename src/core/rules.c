@@ -50,21 +50,20 @@ enum lk_rc lk_enum_check(const char *const *list, const char *s,
 /*
  * Copy the digits of in to d (at most dmax), skipping the separators people
  * type. Full-width digits (U+FF10..U+FF19, EF BC 90..99) count as digits.
- * A leading '+' is reported through plus. Returns -1 on any other byte.
+ * One '+' before the first digit is reported through plus. Returns -1 on
+ * any other byte.
  */
 static int phone_digits(const char *in, char *d, int dmax, bool *plus)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	int n = 0;
 	*plus = false;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (*p == '+') {
-		*plus = true;
-		p++;
-	}
 	for (; *p; p++) {
 		char c;
+		if (*p == '+' && n == 0 && !*plus) {
+			*plus = true;
+			continue;
+		}
 		if (isdigit(*p)) {
 			c = (char)*p;
 		} else if (p[0] == 0xEF && p[1] == 0xBC && p[2] >= 0x90 && p[2] <= 0x99) {
