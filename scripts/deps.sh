@@ -8,7 +8,7 @@ what=${1:-run}
 
 run_pkgs=(build-essential pkg-config meson ninja-build libmicrohttpd-dev libjansson-dev
           libsqlite3-dev libsodium-dev ca-certificates)
-test_pkgs=(libcmocka-dev python3 sqlite3 chromium fonts-noto-cjk)
+test_pkgs=(libcmocka-dev python3 sqlite3 clang libclang-rt-14-dev chromium fonts-noto-cjk)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

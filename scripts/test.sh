@@ -46,6 +46,27 @@ meson test -C build-asan --print-errorlogs --no-rebuild --timeout-multiplier 3 2
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
 count build-asan/meson-logs/testlog.txt build-asan/test-output.txt
 
+step "fuzz the parsers of outside input (libFuzzer, ${FUZZ_SECONDS:=20} s each)"
+if [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz --buildtype=debug -Dfuzz=true \
+     -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; then
+  ninja -C build-fuzz || exit 1
+  for t in rules api; do
+    work=$(mktemp -d)
+    cp tests/fuzz/corpus/$t/* "$work"/
+    if build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$FUZZ_SECONDS" -max_len=4096 \
+         -artifact_prefix=build-fuzz/ "$work" >build-fuzz/fuzz_$t.log 2>&1; then
+      echo "ok fuzz_$t: $(grep -E '^Done [0-9]+ runs' build-fuzz/fuzz_$t.log)"
+      passed=$((passed + 1))
+    else
+      echo "not ok fuzz_$t: see build-fuzz/fuzz_$t.log"; tail -30 build-fuzz/fuzz_$t.log
+      failed=$((failed + 1)); status=1
+    fi
+    rm -rf "$work"
+  done
+else
+  echo "not ok fuzz: cannot configure the clang build"; failed=$((failed + 1)); status=1
+fi
+
 if [ -d tests/web ] && [ -f package-lock.json ]; then
   step "console in Chromium"
   npm ci --no-audit --no-fund --loglevel=error || exit 1
