@@ -6,6 +6,7 @@
  * here is a string literal), prepared once per connection with
  * SQLITE_PREPARE_PERSISTENT, and reset after each use.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,20 +114,38 @@ static enum lk_rc run(struct store *st, const char *sql, struct lk_err *err)
 	return LK_OK;
 }
 
+/*
+ * Writers of one process queue on this mutex before BEGIN IMMEDIATE.
+ * SQLite's own busy handler backs off by sleeping (up to 100 ms a try), so
+ * threads racing for the write lock see long, unfair waits; a mutex hands
+ * the lock over at once and in order. Other processes (a CLI import while
+ * the server runs) still meet at SQLite's lock with the busy timeout.
+ */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static enum lk_rc tx_begin(struct store *st, struct lk_err *err)
 {
-	return run(st, SQL_BEGIN, err);
+	pthread_mutex_lock(&write_lock);
+	enum lk_rc rc = run(st, SQL_BEGIN, err);
+	if (rc != LK_OK)
+		pthread_mutex_unlock(&write_lock);
+	return rc;
 }
 
 static enum lk_rc tx_commit(struct store *st, struct lk_err *err)
 {
-	return run(st, SQL_COMMIT, err);
+	enum lk_rc rc = run(st, SQL_COMMIT, err);
+	if (rc == LK_OK)
+		pthread_mutex_unlock(&write_lock);
+	return rc;
 }
 
+/* Roll back if a transaction is open, and release the writers' queue. */
 static void tx_rollback(struct store *st)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		run(st, SQL_ROLLBACK, NULL);
+	pthread_mutex_unlock(&write_lock);
 }
 
 /* Step a write statement; map constraint failures. */
