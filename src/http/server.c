@@ -172,10 +172,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	unsigned status = 200;
 	int64_t user_id = 0;
 	enum MHD_Result ret;
-	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0) {
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (strcmp(url, "/healthz") == 0 && get) {
 		status = 200;
 		ret = send_json(c, cn, 200, strdup("{\"status\":\"ok\"}"));
-	} else if (strcmp(url, "/api/v1/openapi.json") == 0 && strcmp(method, "GET") == 0) {
+	} else if (strcmp(url, "/api/v1/openapi.json") == 0 && get) {
 		status = 200;
 		char *copy = malloc(lk_openapi_json_len + 1);
 		if (copy) {

@@ -1033,7 +1033,9 @@ enum lk_rc store_customer_update(struct store *st, struct lk_customer *c, unsign
 	}
 	if (mask & LK_CF_SOURCE)
 		memcpy(cur.source, c->source, sizeof(cur.source));
-	if (mask & LK_CF_CONSENT) {
+	/* consent keeps the time it was given or withdrawn: a repeat changes nothing */
+	if ((mask & LK_CF_CONSENT) &&
+	    (cur.consent != c->consent || strcmp(cur.consent_channel, c->consent_channel) != 0)) {
 		cur.consent = c->consent;
 		cur.consent_at = c->consent_at;
 		memcpy(cur.consent_channel, c->consent_channel, sizeof(cur.consent_channel));
@@ -1049,6 +1051,11 @@ enum lk_rc store_customer_update(struct store *st, struct lk_customer *c, unsign
 	if (mask & LK_CF_FAMILY) {
 		cur.nfamily = c->nfamily;
 		memcpy(cur.family, c->family, sizeof(cur.family));
+	}
+	if (!cur.name[0] && !cur.phone[0]) {
+		rc = lk_fail(err, LK_EINVAL, "missing_field", "name",
+			     "a guest needs a 'name' or a 'phone'");
+		goto fail;
 	}
 	sqlite3_stmt *s = prep(st, SQL_CUST_UPDATE, err);
 	if (!s) {

@@ -144,13 +144,29 @@ static void stale_version_is_a_conflict_and_writes_nothing(void **state)
 	assert_int_equal(c.version, 2);
 	assert_string_equal(c.name, "李娜娜");
 	lk_customer_release(&c);
+	/* a guest keeps a name or a phone */
+	struct lk_customer blank = { .id = id };
+	assert_int_equal(store_customer_update(f->st, &blank, LK_CF_NAME | LK_CF_PHONE, 2, &err),
+			 LK_EINVAL);
+	assert_string_equal(err.code, "missing_field");
+	/* recording the same consent again keeps the time it was first given */
+	struct lk_customer yes = { .id = id, .consent = true, .consent_at = 1000,
+				   .consent_channel = "in_store" };
+	assert_int_equal(store_customer_update(f->st, &yes, LK_CF_CONSENT, 2, &err), LK_OK);
+	assert_int_equal(yes.consent_at, 1000);
+	lk_customer_release(&yes);
+	struct lk_customer again = { .id = id, .consent = true, .consent_at = 2000,
+				     .consent_channel = "in_store" };
+	assert_int_equal(store_customer_update(f->st, &again, LK_CF_CONSENT, 3, &err), LK_OK);
+	assert_int_equal(again.consent_at, 1000);
+	lk_customer_release(&again);
 	struct lk_customer stale = { .id = id, .name = "别人改的" };
 	assert_int_equal(store_customer_update(f->st, &stale, LK_CF_NAME, 1, &err), LK_ECONFLICT);
 	assert_string_equal(err.code, "version_conflict");
 	struct lk_customer now;
 	assert_int_equal(store_customer_get(f->st, id, &now, &err), LK_OK);
 	assert_string_equal(now.name, "李娜娜");
-	assert_int_equal(now.version, 2);
+	assert_int_equal(now.version, 4);
 	lk_customer_release(&now);
 }
 
