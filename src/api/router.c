@@ -263,7 +263,7 @@ bool qry_limit(struct api_req *r, int *limit)
 		return true;
 	char *end;
 	long v = strtol(s, &end, 10);
-	if (!*s || *end || v < 1 || v > 100) {
+	if (*s < '0' || *s > '9' || *end || v < 1 || v > 100) {
 		lk_fail(&r->err, LK_EINVAL, "invalid_limit", "limit",
 			"'limit' must be a whole number from 1 to 100");
 		return false;
@@ -281,7 +281,7 @@ bool qry_cursor(struct api_req *r, int64_t *cursor)
 	char *end;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
-	if (*end || errno || v < 1 || s[0] == '+' || s[0] == ' ') {
+	if (*s < '0' || *s > '9' || *end || errno || v < 1) {
 		lk_fail(&r->err, LK_EINVAL, "invalid_cursor", "cursor",
 			"'cursor' must be a value from 'next_cursor'");
 		return false;
