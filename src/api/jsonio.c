@@ -180,6 +180,10 @@ json_t *customer_json(const struct api_req *r, const struct lk_customer *c)
 		json_array_append_new(fam, f);
 	}
 	json_object_set_new(o, "family", fam);
+	json_t *al = json_array();
+	for (int i = 0; i < c->nallergies; i++)
+		json_array_append_new(al, json_string(c->allergies[i]));
+	json_object_set_new(o, "allergies", al);
 	json_object_set_new(o, "version", json_integer(c->version));
 	json_object_set_new(o, "created_at", jtime(r, c->created_at));
 	json_object_set_new(o, "updated_at", jtime(r, c->updated_at));

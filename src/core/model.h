@@ -21,6 +21,7 @@
 #define LK_FAMILY_MAX 12
 #define LK_RELATION_MAX 20
 #define LK_FACT_MAX 200
+#define LK_ALLERGIES_SHOWN 8 /* allergies carried on a guest record */
 #define LK_PLACE_MAX 40      /* store name, city, region */
 #define LK_DISH_NAME_MAX 40
 #define LK_DISPLAY_MAX 40
@@ -88,6 +89,9 @@ struct lk_customer {
 	char tags[LK_TAGS_MAX][LK_TXT(LK_TAG_MAX)];
 	int nfamily;
 	struct lk_family_member family[LK_FAMILY_MAX];
+	/* the allergy facts' values, read-only here: safety first on every view */
+	int nallergies;
+	char allergies[LK_ALLERGIES_SHOWN][LK_TXT(LK_FACT_MAX)];
 	int64_t version;
 	int64_t created_at, updated_at;
 	/* aggregates, kept by every visit */

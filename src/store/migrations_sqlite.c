@@ -103,7 +103,7 @@ const char *const lk_sqlite_migrations[] = {
 	"  created_by INTEGER REFERENCES users(id),"
 	"  created_at INTEGER NOT NULL"
 	") STRICT;"
-	"CREATE INDEX customer_facts_customer ON customer_facts(customer_id);"
+	"CREATE INDEX customer_facts_customer ON customer_facts(customer_id, kind);"
 	"CREATE TABLE visits ("
 	"  id INTEGER PRIMARY KEY,"
 	"  customer_id INTEGER REFERENCES customers(id),"

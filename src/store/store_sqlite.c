@@ -793,6 +793,10 @@ static const char SQL_FAMILY_GET[] =
 	"SELECT relation, name, coalesce(birth_year, 0), coalesce(birth_month, 0),"
 	" coalesce(birth_day, 0) FROM family_members WHERE customer_id = ? ORDER BY position";
 
+static const char SQL_ALLERGIES_GET[] =
+	"SELECT value FROM customer_facts WHERE customer_id = ? AND kind = 'allergy'"
+	" ORDER BY created_at, id";
+
 static enum lk_rc cust_load_children(struct store *st, struct lk_customer *c, struct lk_err *err)
 {
 	sqlite3_stmt *s = prep(st, SQL_TAGS_GET, err);
@@ -821,6 +825,15 @@ static enum lk_rc cust_load_children(struct store *st, struct lk_customer *c, st
 	sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(st, err, "family");
+	if (!(s = prep(st, SQL_ALLERGIES_GET, err)))
+		return LK_EDB;
+	sqlite3_bind_int64(s, 1, c->id);
+	c->nallergies = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && c->nallergies < LK_ALLERGIES_SHOWN)
+		col_text(s, 0, c->allergies[c->nallergies++], sizeof(c->allergies[0]));
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, err, "allergies");
 	return LK_OK;
 }
 

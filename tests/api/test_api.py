@@ -808,6 +808,13 @@ def t_facts(env):
     eq(sorted(f["kind"] for f in lst[2:]), sorted(k for k in FACT_KINDS if k != "allergy"),
        "other kinds follow")
     eq(set(f["kind"] for f in lst), set(FACT_KINDS), "every kind present")
+    # the guest record itself carries the allergies, for the door's result list
+    c = expect(env.api.get(CUST + "/%d" % g["id"], token=env.tok["waiter"]), 200, "guest")
+    eq(c["allergies"], ["值-allergy", "花生"], "allergies on the guest record")
+    found = expect(env.api.get(CUST + "?phone=" + g["phone"], token=env.tok["waiter"]),
+                   200, "phone search")["items"]
+    eq([x["id"] for x in found], [g["id"]], "guest found by phone")
+    eq(found[0]["allergies"], ["值-allergy", "花生"], "allergies in search results")
 
 
 @test("fact bad input answers 400 naming the field (kind, value, source) and writes nothing")

@@ -245,6 +245,15 @@ test('an allergy takes two taps, shows at once, and comes first in red after a r
   assert.ok(isRed(colors.boxColor), `allergy text is red: ${colors.boxColor}`);
   assert.ok(isRed(colors.border), `allergy border is red: ${colors.border}`);
   await shot(page, 'card-allergy-1024');
+  /* the door list warns before the card is even opened */
+  await page.goto(`${srv.base}/`);
+  await page.waitForSelector('#door-search');
+  await page.type('#door-search', '5678');
+  await page.waitForSelector(`#result-${zhang.id} .result-allergy`);
+  assert.match(await page.textContent(`#result-${zhang.id} .result-allergy`), /过敏：花生/);
+  const warn = await page.$eval(`#result-${zhang.id} .result-allergy`, (e) => getComputedStyle(e).color);
+  assert.ok(isRed(warn), `the allergy warning in the results is red: ${warn}`);
+  await shot(page, 'door-results-allergy-1024');
   await finish(page);
 });
 

@@ -85,7 +85,10 @@ export function doorPage(main, params, state) {
     h('span', { class: 'result-phone' }, phoneOf(c)),
     h('span', { class: 'result-meta' },
       h('span', { class: 'result-visits' }, t('door.visits', { n: c.visit_count })),
-      h('span', { class: 'result-last' }, c.last_visit_at ? t('door.last_visit', { date: date(c.last_visit_at) }) : t('door.never'))))));
+      h('span', { class: 'result-last' }, c.last_visit_at ? t('door.last_visit', { date: date(c.last_visit_at) }) : t('door.never'))),
+    (c.allergies && c.allergies.length)
+      ? h('span', { class: 'result-allergy' }, t('door.allergies', { list: c.allergies.join(t('list.sep')) }))
+      : null)));
     input.setAttribute('aria-expanded', items.length ? 'true' : 'false');
     setActive(items.length ? 0 : -1);
     if (!items.length) status.textContent = t('door.none');
