@@ -48,6 +48,22 @@ const struct cli_cmd cli_cmds[] = {
 	  "\n"
 	  "Print the route tables: method, path and the roles that may call it\n"
 	  "('public' needs no token). The tests check docs and OpenAPI against this list.\n" },
+	{ "demo", cmd_demo, "fill a new database with a generated hot-pot chain",
+	  "usage: laoke demo [--db URL] [--stores N] [--guests N] [--months N] [--seed S]\n"
+	  "                  [--now TIME]\n"
+	  "\n"
+	  "Generate a realistic chain: stores in several cities, an ~90-dish menu, guests\n"
+	  "with profiles, allergies, tastes and families, and their visits over the last\n"
+	  "months. The same seed and --now give the same database.\n"
+	  "  --db URL      database (default $LAOKE_DB or sqlite:data/laoke.db); it must\n"
+	  "                have no stores, dishes or guests yet (users are fine)\n"
+	  "  --stores N    stores, 1..500 (default 10)\n"
+	  "  --guests N    guests, 0..50000000 (default 2000; about 10 visits each over 24 months)\n"
+	  "  --months N    months of history ending yesterday, 1..60 (default 12)\n"
+	  "  --seed S      random seed (default 1)\n"
+	  "  --now TIME    the end of the history, RFC 3339 (default: the clock)\n"
+	  "The load runs with synchronous=OFF and is not crash-safe until it finishes:\n"
+	  "if it is interrupted, delete the database and start again.\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 
