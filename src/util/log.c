@@ -19,7 +19,7 @@ static void emit(json_t *o)
 {
 	char ts[40];
 	json_object_set_new(o, "time", json_string(lk_time_format(lk_now(), 480, ts, sizeof(ts))));
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	if (s) {
 		/* one write per line keeps lines whole across threads */
 		size_t n = strlen(s);
