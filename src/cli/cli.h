@@ -39,6 +39,13 @@ void cli_usage(const char *cmd, bool to_stderr);
  */
 struct store *cli_open_store(const char *url, bool migrate);
 
+/*
+ * Parse the arguments of a command whose only option is --db; *url is the
+ * database (its directory created). Returns 0, or the exit code after
+ * printing the problem.
+ */
+int cli_db_only_args(int argc, char **argv, const char *cmd, const char **url);
+
 /* Create the parent directory of a sqlite:PATH database when missing. */
 int cli_ensure_db_dir(const char *url);
 

@@ -1,30 +1,13 @@
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
 
 int cmd_migrate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd') {
-			db = optarg;
-		} else {
-			cli_usage("migrate", true);
-			return 2;
-		}
-	}
-	if (optind < argc)
-		return cli_error("unexpected argument '%s'", argv[optind]);
-	const char *url = cli_db_url(db);
-	if (cli_ensure_db_dir(url))
-		return 1;
+	const char *url;
+	int rc = cli_db_only_args(argc, argv, "migrate", &url);
+	if (rc)
+		return rc;
 	struct store *st;
 	struct lk_err err;
 	lk_err_clear(&err);

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,26 +21,10 @@ static void password_path(const char *url, char *out, size_t outsz)
 
 int cmd_setup(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd') {
-			db = optarg;
-		} else {
-			cli_usage("setup", true);
-			return 2;
-		}
-	}
-	if (optind < argc)
-		return cli_error("unexpected argument '%s'", argv[optind]);
-	const char *url = cli_db_url(db);
-	if (cli_ensure_db_dir(url))
-		return 1;
+	const char *url;
+	int rc = cli_db_only_args(argc, argv, "setup", &url);
+	if (rc)
+		return rc;
 	struct store *st = cli_open_store(url, true);
 	if (!st)
 		return 1;

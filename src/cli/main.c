@@ -2,6 +2,7 @@
  * main.c - the laoke command: a table of subcommands, one file each.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,6 +121,28 @@ int cli_ensure_db_dir(const char *url)
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return cli_error("cannot create directory '%s': %s", dir, strerror(errno));
 	return 0;
+}
+
+int cli_db_only_args(int argc, char **argv, const char *cmd, const char **url)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd') {
+			cli_usage(cmd, true);
+			return 2;
+		}
+		db = optarg;
+	}
+	if (optind < argc)
+		return cli_error("unexpected argument '%s'", argv[optind]);
+	*url = cli_db_url(db);
+	return cli_ensure_db_dir(*url);
 }
 
 struct store *cli_open_store(const char *url, bool migrate)

@@ -3,6 +3,10 @@
 #define LK_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/model.h"
 
 #define STMT_CACHE 96
 
@@ -15,6 +19,46 @@ struct store {
 		sqlite3_stmt *stmt;
 	} cache[STMT_CACHE];
 };
+
+/*
+ * Binding helpers. Text is bound without a copy (SQLITE_STATIC): every
+ * caller keeps the string alive until the statement has been stepped.
+ */
+static inline void bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+/* "" and NULL become SQL NULL. */
+static inline void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* 0 becomes SQL NULL (ids and dates where 0 means "none"). */
+static inline void bind_opt_int(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static inline void col_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	snprintf(out, outsz, "%s", t ? (const char *)t : "");
+}
+
+/*
+ * Bind a guest's profile as parameters 1..12 of an INSERT INTO customers
+ * listing (name, phone, gender, birth_year, birth_month, birth_day,
+ * home_store_id, source, marketing_consent, consent_at, consent_channel, notes).
+ */
+void sq_bind_customer_profile(sqlite3_stmt *s, const struct lk_customer *c);
 
 /* Migration n (1-based) is lk_sqlite_migrations[n - 1]. */
 extern const char *const lk_sqlite_migrations[];

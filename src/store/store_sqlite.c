@@ -59,34 +59,6 @@ static sqlite3_stmt *prep(struct store *st, const char *sql, struct lk_err *err)
 	return s;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-/* Bind text, keeping "" as "" (not NULL). */
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
-static void bind_opt_int(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (v)
-		sqlite3_bind_int64(s, i, v);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static void col_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	snprintf(out, outsz, "%s", t ? (const char *)t : "");
-}
-
 static enum lk_rc exec(struct store *st, const char *sql, struct lk_err *err)
 {
 	char *msg = NULL;
@@ -925,6 +897,22 @@ static enum lk_rc store_exists(struct store *st, int64_t id, const char *field,
 	return rc;
 }
 
+void sq_bind_customer_profile(sqlite3_stmt *s, const struct lk_customer *c)
+{
+	bind_str(s, 1, c->name);
+	bind_text(s, 2, c->phone);
+	bind_str(s, 3, c->gender[0] ? c->gender : "unknown");
+	bind_opt_int(s, 4, c->birth_year);
+	bind_opt_int(s, 5, c->birth_month);
+	bind_opt_int(s, 6, c->birth_day);
+	bind_opt_int(s, 7, c->home_store_id);
+	bind_str(s, 8, c->source);
+	sqlite3_bind_int(s, 9, c->consent);
+	bind_opt_int(s, 10, c->consent_at);
+	bind_text(s, 11, c->consent_channel);
+	bind_text(s, 12, c->notes);
+}
+
 static const char SQL_CUST_ADD[] =
 	"INSERT INTO customers(name, phone, gender, birth_year, birth_month, birth_day,"
 	" home_store_id, source, marketing_consent, consent_at, consent_channel, notes,"
@@ -945,18 +933,7 @@ enum lk_rc store_customer_add(struct store *st, struct lk_customer *c, struct lk
 		goto fail;
 	}
 	int64_t now = lk_now();
-	bind_str(s, 1, c->name);
-	bind_text(s, 2, c->phone);
-	bind_str(s, 3, c->gender[0] ? c->gender : "unknown");
-	bind_opt_int(s, 4, c->birth_year);
-	bind_opt_int(s, 5, c->birth_month);
-	bind_opt_int(s, 6, c->birth_day);
-	bind_opt_int(s, 7, c->home_store_id);
-	bind_str(s, 8, c->source);
-	sqlite3_bind_int(s, 9, c->consent);
-	bind_opt_int(s, 10, c->consent_at);
-	bind_text(s, 11, c->consent_channel);
-	bind_text(s, 12, c->notes);
+	sq_bind_customer_profile(s, c);
 	sqlite3_bind_int64(s, 13, now);
 	sqlite3_bind_int64(s, 14, now);
 	if ((rc = step_done(st, s, err, "guest")) != LK_OK)

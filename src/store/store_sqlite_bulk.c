@@ -65,10 +65,15 @@ static const char *const bulk_sql[S_COUNT] = {
 		    " spend_drink = spend_drink + ?10, spend_dessert = spend_dessert + ?11",
 };
 
-/* Tables whose secondary indexes are rebuilt after the load instead of kept row by row. */
+/*
+ * Secondary indexes rebuilt after the load instead of kept row by row: the
+ * ones whose keys arrive in random order. Indexes led by customer_id stay:
+ * guests are loaded in id order, so their entries are appended cheaply.
+ */
 static const char SQL_LOAD_INDEXES[] =
 	"SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
-	" AND tbl_name IN ('visits', 'visit_items', 'customer_facts') ORDER BY name";
+	" AND tbl_name IN ('visits', 'visit_items', 'customer_facts')"
+	" AND name NOT IN ('visits_customer', 'customer_facts_customer') ORDER BY name";
 #define SAVED_INDEX_MAX 32
 
 /* Dish ids above this are refused (the map is an array indexed by id). */
@@ -118,28 +123,6 @@ static enum lk_rc bulk_step(struct store_bulk *b, sqlite3_stmt *s, struct lk_err
 	}
 	b->rows++;
 	return LK_OK;
-}
-
-/* Text that lives until the statement is stepped: no copy. */
-static void bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
-}
-
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v && *v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static void bind_opt_int(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (v)
-		sqlite3_bind_int64(s, i, v);
-	else
-		sqlite3_bind_null(s, i);
 }
 
 static enum lk_rc dish_map_set(struct store_bulk *b, int64_t id, int cat, struct lk_err *err)
@@ -227,8 +210,9 @@ static void bulk_restore(struct store_bulk *b)
 	char sql[96];
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size=%d", b->cache_size);
 	sqlite3_exec(b->st->db, sql, NULL, NULL, NULL);
-	sqlite3_exec(b->st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", NULL, NULL,
-		     NULL);
+	/* FULL before the switch back to WAL: that switch rewrites the header and syncs the file */
+	sqlite3_exec(b->st->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+				" PRAGMA temp_store=MEMORY; PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 }
 
 enum lk_rc store_bulk_begin(struct store *st, struct store_bulk **out, struct lk_err *err)
@@ -245,8 +229,13 @@ enum lk_rc store_bulk_begin(struct store *st, struct store_bulk **out, struct lk
 		b->cache_size = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	/* pragmas first: synchronous and foreign_keys do not change inside a transaction */
-	if ((rc = bulk_exec(b, "PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF;"
-			       " PRAGMA cache_size=-1048576", err)) != LK_OK)
+	/*
+	 * A rollback journal in memory instead of the WAL: the load is written
+	 * once into the database file, not first into a WAL of the same size
+	 * and then copied again by the checkpoint.
+	 */
+	if ((rc = bulk_exec(b, "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;"
+			       " PRAGMA foreign_keys=OFF; PRAGMA cache_size=-1048576", err)) != LK_OK)
 		goto fail;
 	for (int i = 0; i < S_COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, bulk_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &b->s[i],
@@ -327,18 +316,7 @@ enum lk_rc store_bulk_dish(struct store_bulk *b, struct lk_dish *d, int64_t crea
 enum lk_rc store_bulk_customer(struct store_bulk *b, struct lk_customer *c, struct lk_err *err)
 {
 	sqlite3_stmt *s = b->s[S_CUST];
-	bind_str(s, 1, c->name);
-	bind_text(s, 2, c->phone);
-	bind_str(s, 3, c->gender[0] ? c->gender : "unknown");
-	bind_opt_int(s, 4, c->birth_year);
-	bind_opt_int(s, 5, c->birth_month);
-	bind_opt_int(s, 6, c->birth_day);
-	bind_opt_int(s, 7, c->home_store_id);
-	bind_str(s, 8, c->source);
-	sqlite3_bind_int(s, 9, c->consent);
-	bind_opt_int(s, 10, c->consent_at);
-	bind_text(s, 11, c->consent_channel);
-	bind_text(s, 12, c->notes);
+	sq_bind_customer_profile(s, c);
 	sqlite3_bind_int64(s, 13, c->version > 0 ? c->version : 1);
 	sqlite3_bind_int64(s, 14, c->created_at);
 	sqlite3_bind_int64(s, 15, c->updated_at);
@@ -486,6 +464,14 @@ enum lk_rc store_bulk_commit(struct store_bulk *b, struct lk_err *err)
 enum lk_rc store_bulk_finish(struct store_bulk *b, struct lk_err *err)
 {
 	enum lk_rc rc = stats_flush(b, err);
+	/*
+	 * Sort the index entries in small runs merged through temporary files:
+	 * with the loading cache (1 GiB) and in-memory temp storage, SQLite's
+	 * sorter builds one huge in-memory list and the rebuild took 3-4 times
+	 * as long (measured: 8 s against 2 s for 5M items).
+	 */
+	if (rc == LK_OK)
+		rc = bulk_exec(b, "PRAGMA cache_size=-2000; PRAGMA temp_store=FILE", err);
 	if (rc == LK_OK)
 		rc = indexes_create(b, err);
 	if (rc == LK_OK)
