@@ -60,6 +60,13 @@ static inline void col_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
  */
 void sq_bind_customer_profile(sqlite3_stmt *s, const struct lk_customer *c);
 
+/* The visit and item INSERTs shared by store_visit_add() and the bulk loader. */
+extern const char lk_sql_visit_insert[];
+extern const char lk_sql_item_insert[];
+/* Bind v as the parameters of lk_sql_visit_insert; item i of v for lk_sql_item_insert. */
+void sq_bind_visit(sqlite3_stmt *s, const struct lk_visit *v);
+void sq_bind_visit_item(sqlite3_stmt *s, const struct lk_visit *v, int i);
+
 /* Migration n (1-based) is lk_sqlite_migrations[n - 1]. */
 extern const char *const lk_sqlite_migrations[];
 extern const int lk_sqlite_nmigrations;

@@ -1393,12 +1393,34 @@ enum lk_rc store_visit_get(struct store *st, int64_t id, struct lk_visit *v, str
 
 static const char SQL_VISIT_BY_POS[] =
 	"SELECT id FROM visits WHERE store_id = ? AND pos_order_id = ?";
-static const char SQL_VISIT_ADD[] =
+const char lk_sql_visit_insert[] =
 	"INSERT INTO visits(customer_id, store_id, visited_at, party_size, amount_fen, channel,"
 	" pos_order_id, created_at) VALUES (?,?,?,?,?,?,?,?)";
-static const char SQL_ITEM_ADD[] =
+const char lk_sql_item_insert[] =
 	"INSERT INTO visit_items(visit_id, line, customer_id, dish_id, qty, unit_price_fen)"
 	" VALUES (?,?,?,?,?,?)";
+
+void sq_bind_visit(sqlite3_stmt *s, const struct lk_visit *v)
+{
+	bind_opt_int(s, 1, v->customer_id);
+	sqlite3_bind_int64(s, 2, v->store_id);
+	sqlite3_bind_int64(s, 3, v->visited_at);
+	sqlite3_bind_int(s, 4, v->party_size);
+	sqlite3_bind_int64(s, 5, v->amount_fen);
+	bind_str(s, 6, v->channel);
+	bind_text(s, 7, v->pos_order_id);
+	sqlite3_bind_int64(s, 8, v->created_at);
+}
+
+void sq_bind_visit_item(sqlite3_stmt *s, const struct lk_visit *v, int i)
+{
+	sqlite3_bind_int64(s, 1, v->id);
+	sqlite3_bind_int(s, 2, i + 1);
+	bind_opt_int(s, 3, v->customer_id);
+	sqlite3_bind_int64(s, 4, v->items[i].dish_id);
+	sqlite3_bind_int(s, 5, v->items[i].qty);
+	sqlite3_bind_int64(s, 6, v->items[i].unit_price_fen);
+}
 static const char SQL_STATS_UPSERT[] =
 	"INSERT INTO customer_stats(customer_id, visit_count, total_spend_fen, first_visit_at,"
 	" last_visit_at, spend_meat, spend_seafood, spend_vegetable, spend_soup_base,"
@@ -1484,32 +1506,20 @@ enum lk_rc store_visit_add(struct store *st, struct lk_visit *v, bool *replayed,
 		v->amount_fen = items_total;
 	}
 	v->created_at = lk_now();
-	if (!(s = prep(st, SQL_VISIT_ADD, err))) {
+	if (!(s = prep(st, lk_sql_visit_insert, err))) {
 		rc = LK_EDB;
 		goto fail;
 	}
-	bind_opt_int(s, 1, v->customer_id);
-	sqlite3_bind_int64(s, 2, v->store_id);
-	sqlite3_bind_int64(s, 3, v->visited_at);
-	sqlite3_bind_int(s, 4, v->party_size);
-	sqlite3_bind_int64(s, 5, v->amount_fen);
-	bind_str(s, 6, v->channel);
-	bind_text(s, 7, v->pos_order_id);
-	sqlite3_bind_int64(s, 8, v->created_at);
+	sq_bind_visit(s, v);
 	if ((rc = step_done(st, s, err, "visit")) != LK_OK)
 		goto fail;
 	v->id = sqlite3_last_insert_rowid(st->db);
 	for (int i = 0; i < v->nitems; i++) {
-		if (!(s = prep(st, SQL_ITEM_ADD, err))) {
+		if (!(s = prep(st, lk_sql_item_insert, err))) {
 			rc = LK_EDB;
 			goto fail;
 		}
-		sqlite3_bind_int64(s, 1, v->id);
-		sqlite3_bind_int(s, 2, i + 1);
-		bind_opt_int(s, 3, v->customer_id);
-		sqlite3_bind_int64(s, 4, v->items[i].dish_id);
-		sqlite3_bind_int(s, 5, v->items[i].qty);
-		sqlite3_bind_int64(s, 6, v->items[i].unit_price_fen);
+		sq_bind_visit_item(s, v, i);
 		if ((rc = step_done(st, s, err, "visit item")) != LK_OK)
 			goto fail;
 	}

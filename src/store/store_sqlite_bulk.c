@@ -45,10 +45,8 @@ static const char *const bulk_sql[S_COUNT] = {
 	[S_TAG] = "INSERT OR IGNORE INTO customer_tags(customer_id, tag) VALUES (?, ?)",
 	[S_FACT] = "INSERT INTO customer_facts(customer_id, kind, value, source, created_by,"
 		   " created_at) VALUES (?,?,?,?,?,?)",
-	[S_VISIT] = "INSERT INTO visits(customer_id, store_id, visited_at, party_size, amount_fen,"
-		    " channel, pos_order_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
-	[S_ITEM] = "INSERT INTO visit_items(visit_id, line, customer_id, dish_id, qty,"
-		   " unit_price_fen) VALUES (?,?,?,?,?,?)",
+	[S_VISIT] = lk_sql_visit_insert,
+	[S_ITEM] = lk_sql_item_insert,
 	/* the same upsert as store_visit_add, with a batch of visits at once */
 	[S_STATS] = "INSERT INTO customer_stats(customer_id, visit_count, total_spend_fen,"
 		    " first_visit_at, last_visit_at, spend_meat, spend_seafood, spend_vegetable,"
@@ -408,25 +406,13 @@ enum lk_rc store_bulk_visit(struct store_bulk *b, struct lk_visit *v, struct lk_
 	if (v->amount_fen < 0)
 		v->amount_fen = items_total;
 	sqlite3_stmt *s = b->s[S_VISIT];
-	bind_opt_int(s, 1, v->customer_id);
-	sqlite3_bind_int64(s, 2, v->store_id);
-	sqlite3_bind_int64(s, 3, v->visited_at);
-	sqlite3_bind_int(s, 4, v->party_size);
-	sqlite3_bind_int64(s, 5, v->amount_fen);
-	bind_str(s, 6, v->channel);
-	bind_text(s, 7, v->pos_order_id);
-	sqlite3_bind_int64(s, 8, v->created_at);
+	sq_bind_visit(s, v);
 	if ((rc = bulk_step(b, s, err, "visit")) != LK_OK)
 		return rc;
 	v->id = sqlite3_last_insert_rowid(b->st->db);
 	s = b->s[S_ITEM];
 	for (int i = 0; i < v->nitems; i++) {
-		sqlite3_bind_int64(s, 1, v->id);
-		sqlite3_bind_int(s, 2, i + 1);
-		bind_opt_int(s, 3, v->customer_id);
-		sqlite3_bind_int64(s, 4, v->items[i].dish_id);
-		sqlite3_bind_int(s, 5, v->items[i].qty);
-		sqlite3_bind_int64(s, 6, v->items[i].unit_price_fen);
+		sq_bind_visit_item(s, v, i);
 		if ((rc = bulk_step(b, s, err, "visit item")) != LK_OK)
 			return rc;
 	}
