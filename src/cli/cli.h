@@ -5,6 +5,7 @@
 #define LK_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -38,6 +39,9 @@ void cli_usage(const char *cmd, bool to_stderr);
  * (migrating first when migrate is true). Prints the error itself.
  */
 struct store *cli_open_store(const char *url, bool migrate);
+
+/* A whole decimal number from lo to hi (digits only, no sign or spaces). */
+bool cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 
 /*
  * Parse the arguments of a command whose only option is --db; *url is the

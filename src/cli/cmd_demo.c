@@ -34,18 +34,6 @@ struct progress {
 	int last_decile;
 };
 
-static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
-{
-	char *end;
-	if (!*s)
-		return false;
-	long long v = strtoll(s, &end, 10);
-	if (*end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* "12,345,678" */
 static const char *thousands(int64_t v, char *out, size_t outsz)
 {
@@ -215,25 +203,25 @@ int cmd_demo(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 's':
-			if (!parse_i64(optarg, 1, LK_DEMO_STORES_MAX, &v))
+			if (!cli_parse_i64(optarg, 1, LK_DEMO_STORES_MAX, &v))
 				return cli_error("'--stores' must be a number from 1 to %d",
 						 LK_DEMO_STORES_MAX);
 			cfg.nstores = (int)v;
 			break;
 		case 'g':
-			if (!parse_i64(optarg, 0, LK_DEMO_GUESTS_MAX, &v))
+			if (!cli_parse_i64(optarg, 0, LK_DEMO_GUESTS_MAX, &v))
 				return cli_error("'--guests' must be a number from 0 to %lld",
 						 (long long)LK_DEMO_GUESTS_MAX);
 			cfg.nguests = v;
 			break;
 		case 'm':
-			if (!parse_i64(optarg, 1, LK_DEMO_MONTHS_MAX, &v))
+			if (!cli_parse_i64(optarg, 1, LK_DEMO_MONTHS_MAX, &v))
 				return cli_error("'--months' must be a number from 1 to %d",
 						 LK_DEMO_MONTHS_MAX);
 			cfg.months = (int)v;
 			break;
 		case 'r':
-			if (!parse_i64(optarg, 0, INT64_MAX, &v))
+			if (!cli_parse_i64(optarg, 0, INT64_MAX, &v))
 				return cli_error("'--seed' must be a non-negative number");
 			cfg.seed = (uint64_t)v;
 			break;

@@ -30,7 +30,7 @@ int cmd_serve(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *listen = NULL, *web = NULL, *port_file = NULL;
-	long threads = 4;
+	int64_t threads = 4;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -39,13 +39,10 @@ int cmd_serve(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'w': web = optarg; break;
 		case 'p': port_file = optarg; break;
-		case 't': {
-			char *end;
-			threads = strtol(optarg, &end, 10);
-			if (*end || threads < 1 || threads > 64)
-				return cli_error("--threads must be a number from 1 to 64");
+		case 't':
+			if (!cli_parse_i64(optarg, 1, 64, &threads))
+				return cli_error("'--threads' must be a number from 1 to 64");
 			break;
-		}
 		default: cli_usage("serve", true); return 2;
 		}
 	}

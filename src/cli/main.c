@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -121,6 +122,19 @@ int cli_ensure_db_dir(const char *url)
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		return cli_error("cannot create directory '%s': %s", dir, strerror(errno));
 	return 0;
+}
+
+bool cli_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end || errno || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
 }
 
 int cli_db_only_args(int argc, char **argv, const char *cmd, const char **url)
