@@ -7,8 +7,8 @@ set -euo pipefail
 what=${1:-run}
 
 run_pkgs=(build-essential pkg-config meson ninja-build libmicrohttpd-dev libjansson-dev
-          libsqlite3-dev libsodium-dev ca-certificates)
-test_pkgs=(libcmocka-dev python3 sqlite3 clang libclang-rt-14-dev chromium fonts-noto-cjk)
+          libsqlite3-dev libsodium-dev libxlsxwriter-dev libcsv-dev ca-certificates)
+test_pkgs=(libcmocka-dev python3 python3-openpyxl sqlite3 clang libclang-rt-14-dev chromium fonts-noto-cjk)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -74,6 +74,17 @@ struct api_req {
 	unsigned status;             /* HTTP status when resp is set */
 	json_t *resp;                /* owned by the request */
 	struct lk_err err;           /* used when resp is NULL */
+	/*
+	 * out, instead of resp: a file sent as the body with status 200 (an
+	 * export). The transport opens it, unlinks it and sends from the open
+	 * descriptor; a handler that fails after creating it unlinks it itself.
+	 */
+	struct api_file {
+		char path[256];          /* "" when none */
+		const char *type;        /* Content-Type */
+		char name[128];          /* download name, UTF-8 (filename*=, RFC 5987) */
+		char ascii_name[64];     /* download name for old clients (filename=) */
+	} file;
 };
 
 typedef void (*api_handler)(struct api_req *r);
@@ -92,6 +103,8 @@ extern const struct api_route api_catalog_routes[];
 extern const struct api_route api_customer_routes[];
 extern const struct api_route api_fact_routes[];
 extern const struct api_route api_visit_routes[];
+extern const struct api_route api_export_routes[];
+extern const struct api_route api_merge_routes[];
 /* NULL-terminated list of the tables above. */
 extern const struct api_route *const api_tables[];
 
@@ -109,5 +122,41 @@ json_t *api_error_json(const struct lk_err *err);
 /* Password hashing (argon2id, libsodium). Call api_crypto_init() before threads. */
 int api_crypto_init(void);
 enum lk_rc api_password_hash(const char *password, char out[128], struct lk_err *err);
+
+/* ---- exports (exports.c), shared by GET /api/v1/exports/... and `laoke export` ---- */
+
+enum api_export_kind { API_EXPORT_GUESTS, API_EXPORT_VISITS };
+enum api_export_format { API_EXPORT_CSV, API_EXPORT_XLSX };
+
+struct api_export {
+	enum api_export_kind kind;
+	enum api_export_format format;
+	bool en;                        /* English headers and words; Chinese otherwise */
+	bool mask_phone;                /* phones as 138****5678 */
+	int tz_offset_min;              /* for printed times and the day bounds of from/to */
+	struct lk_export_filter filter;
+};
+
+/*
+ * Fill x from options as text, as the query string and the CLI give them
+ * (each may be NULL: csv, every store, open period, zh): format csv|xlsx,
+ * store CODE (looked up), from/to YYYY-MM-DD (whole days at tz_offset_min),
+ * lang zh|en. LK_EINVAL naming the field on a bad value.
+ */
+enum lk_rc api_export_prepare(struct store *st, struct api_export *x, enum api_export_kind kind,
+			      const char *format, const char *store, const char *from,
+			      const char *to, const char *lang, int tz_offset_min,
+			      struct lk_err *err);
+/*
+ * Write the export to path ("-" is stdout, CSV only), streaming from the
+ * store: memory does not grow with the rows. *rows counts data rows.
+ * CSV: UTF-8 with a BOM, RFC 4180 quoting (libcsv). XLSX: libxlsxwriter in
+ * constant-memory mode. On failure a partial file may be left at path.
+ */
+enum lk_rc api_export_write(struct store *st, const struct api_export *x, const char *path,
+			    int64_t *rows, struct lk_err *err);
+/* The download name, e.g. "客户信息表-2026-11-24.xlsx" (ascii: "guests-2026-11-24.xlsx"). */
+void api_export_filename(const struct api_export *x, int64_t now, bool ascii, char *out,
+			 size_t outsz);
 
 #endif

@@ -16,7 +16,8 @@
 
 const struct api_route *const api_tables[] = {
 	api_auth_routes,     api_catalog_routes, api_customer_routes,
-	api_fact_routes,     api_visit_routes,   NULL,
+	api_fact_routes,     api_visit_routes,   api_export_routes,
+	api_merge_routes,    NULL,
 };
 
 unsigned api_status_of(enum lk_rc rc)
@@ -228,7 +229,7 @@ void api_dispatch(struct api_req *r)
 	if ((found->flags & API_BODY) && !parse_body(r))
 		return;
 	found->fn(r);
-	if (!r->resp && r->err.rc == LK_OK)
+	if (!r->resp && !r->file.path[0] && r->err.rc == LK_OK)
 		lk_fail(&r->err, LK_EDB, "internal", NULL, "handler gave no answer");
 }
 

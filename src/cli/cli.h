@@ -24,6 +24,8 @@ int cmd_user(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_routes(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* The database URL: --db, else $LAOKE_DB, else sqlite:data/laoke.db. */
 const char *cli_db_url(const char *opt);

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "core/demo.h"
 #include "store/bulk.h"
 #include "util/timeutil.h"
@@ -27,65 +27,6 @@ struct demo_totals {
 	int64_t archetypes[LK_ARCH_COUNT];
 	int64_t vegetarians, seafood, big_spenders;
 };
-
-struct progress {
-	bool tty;
-	int64_t start_us, last_us;
-	int last_decile;
-};
-
-/* "12,345,678" */
-static const char *thousands(int64_t v, char *out, size_t outsz)
-{
-	char raw[32];
-	snprintf(raw, sizeof(raw), "%" PRId64, v < 0 ? -v : v);
-	size_t n = strlen(raw), o = 0;
-	if (v < 0 && o + 1 < outsz)
-		out[o++] = '-';
-	for (size_t i = 0; i < n && o + 2 < outsz; i++) {
-		if (i && (n - i) % 3 == 0)
-			out[o++] = ',';
-		out[o++] = raw[i];
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static void progress_show(struct progress *p, int64_t done, int64_t total, int64_t visits,
-			  bool final)
-{
-	int64_t now = lk_mono_us();
-	if (!final && now - p->last_us < (p->tty ? 200000 : 10000000)) {
-		int decile = total ? (int)(done * 10 / total) : 10;
-		if (p->tty || decile == p->last_decile)
-			return;
-	}
-	p->last_us = now;
-	p->last_decile = total ? (int)(done * 10 / total) : 10;
-	double secs = (double)(now - p->start_us) / 1e6;
-	double rate = secs > 0 ? (double)visits / secs : 0;
-	double frac = total ? (double)done / (double)total : 1.0;
-	double eta = done > 0 && frac > 0 ? secs / frac - secs : 0;
-	char a[32], b[32], c[32];
-	thousands(done, a, sizeof(a));
-	thousands(total, b, sizeof(b));
-	thousands((int64_t)rate, c, sizeof(c));
-	if (p->tty) {
-		char bar[31];
-		int fill = (int)(frac * 30);
-		for (int i = 0; i < 30; i++)
-			bar[i] = i < fill ? '#' : '-';
-		bar[30] = '\0';
-		fprintf(stderr, "\rguests %s/%s [%s] %3d%%  %s visits/s  ETA %d:%02d ", a, b, bar,
-			(int)(frac * 100), c, (int)eta / 60, (int)eta % 60);
-		if (final)
-			fputc('\n', stderr);
-	} else {
-		fprintf(stderr, "demo: %s/%s guests (%d%%), %s visits/s, %.0f s elapsed\n", a, b,
-			(int)(frac * 100), c, secs);
-	}
-	fflush(stderr);
-}
 
 /* Load everything; on failure err is set and nothing is left open. */
 static enum lk_rc demo_load(struct store *st, struct lk_demo *d, struct demo_totals *t,
@@ -109,9 +50,8 @@ static enum lk_rc demo_load(struct store *st, struct lk_demo *d, struct demo_tot
 	for (int i = 0; i < d->ndishes && rc == LK_OK; i++)
 		rc = store_bulk_dish(b, &d->dishes[i].d, menu_at - 86400, err);
 
-	struct progress p = { .tty = isatty(STDERR_FILENO), .start_us = lk_mono_us(),
-			      .last_decile = 0 };
-	p.last_us = p.start_us;
+	struct cli_progress p;
+	cli_progress_init(&p, "demo", "guests", "visits");
 	int64_t batch_start = store_bulk_rows(b);
 	for (int64_t i = 0; i < d->cfg.nguests && rc == LK_OK; i++) {
 		lk_demo_guest_gen(d, i, g);
@@ -143,7 +83,7 @@ static enum lk_rc demo_load(struct store *st, struct lk_demo *d, struct demo_tot
 			batch_start = store_bulk_rows(b);
 		}
 		if ((i & 255) == 0)
-			progress_show(&p, i, d->cfg.nguests, t->visits, false);
+			cli_progress_show(&p, i, d->cfg.nguests, t->visits, false);
 	}
 	free(g);
 	if (rc != LK_OK) {
@@ -151,7 +91,7 @@ static enum lk_rc demo_load(struct store *st, struct lk_demo *d, struct demo_tot
 		return rc;
 	}
 	*rows = store_bulk_rows(b);
-	progress_show(&p, d->cfg.nguests, d->cfg.nguests, t->visits, true);
+	cli_progress_show(&p, d->cfg.nguests, d->cfg.nguests, t->visits, true);
 	fprintf(stderr, "demo: building indexes and checkpointing the write-ahead log\n");
 	return store_bulk_finish(b, err);
 }
@@ -276,24 +216,24 @@ int cmd_demo(int argc, char **argv)
 	printf("demo chain written to %s (seed %" PRIu64 ")\n", url, cfg.seed);
 	printf("  stores       %d (all Asia/Shanghai)\n", d->nstores);
 	printf("  dishes       %d\n", d->ndishes);
-	printf("  guests       %s (facts %s, family members %s)\n", thousands(t.guests, a, 32),
-	       thousands(t.facts, b2, 32), thousands(t.family, c2, 32));
+	printf("  guests       %s (facts %s, family members %s)\n", cli_thousands(t.guests, a, 32),
+	       cli_thousands(t.facts, b2, 32), cli_thousands(t.family, c2, 32));
 	printf("  visits       %s with %s items, %s to %s (%d months)\n",
-	       thousands(t.visits, e, 32), thousands(t.items, f, 32), from, to, cfg.months);
-	printf("  spend        ¥%s\n", thousands(t.spend_fen / 100, h, 32));
+	       cli_thousands(t.visits, e, 32), cli_thousands(t.items, f, 32), from, to, cfg.months);
+	printf("  spend        ¥%s\n", cli_thousands(t.spend_fen / 100, h, 32));
 	printf("  archetypes  ");
 	for (int i = 0; i < LK_ARCH_COUNT; i++)
-		printf(" %s %s", lk_demo_archetype_names[i], thousands(t.archetypes[i], a, 32));
+		printf(" %s %s", lk_demo_archetype_names[i], cli_thousands(t.archetypes[i], a, 32));
 	printf("\n  traits       vegetarian %s, seafood lover %s, big spender %s\n",
-	       thousands(t.vegetarians, a, 32), thousands(t.seafood, b2, 32),
-	       thousands(t.big_spenders, c2, 32));
+	       cli_thousands(t.vegetarians, a, 32), cli_thousands(t.seafood, b2, 32),
+	       cli_thousands(t.big_spenders, c2, 32));
 	const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
 	struct stat sb;
 	char size[48] = "";
 	if (stat(path, &sb) == 0)
 		snprintf(size, sizeof(size), ", file %.1f MiB", (double)sb.st_size / 1048576.0);
 	printf("  took         %.1f s (%s rows/s%s)\n", secs,
-	       thousands(secs > 0 ? (int64_t)((double)rows / secs) : rows, a, 32), size);
+	       cli_thousands(secs > 0 ? (int64_t)((double)rows / secs) : rows, a, 32), size);
 	free(d);
 	return 0;
 }

@@ -66,6 +66,41 @@ const struct cli_cmd cli_cmds[] = {
 	  "  --now TIME    the end of the history, RFC 3339 (default: the clock)\n"
 	  "The load runs with synchronous=OFF and is not crash-safe until it finishes:\n"
 	  "if it is interrupted, delete the database and start again.\n" },
+	{ "export", cmd_export, "write the guest table or the visits as CSV or Excel",
+	  "usage: laoke export guests|visits [--format csv|xlsx] [--store CODE]\n"
+	  "                    [--from DATE] [--to DATE] [--lang zh|en] [-o FILE] [--db URL]\n"
+	  "\n"
+	  "Write 客户信息表 (guests) or the visit list, streamed from the database.\n"
+	  "  --format csv|xlsx  CSV (UTF-8 with BOM, RFC 4180) or Excel (default csv)\n"
+	  "  --store CODE       guests whose home store is CODE or who visited it;\n"
+	  "                     visits at CODE\n"
+	  "  --from, --to DATE  YYYY-MM-DD, whole days in Asia/Shanghai, both included:\n"
+	  "                     guests by last visit (creation when none), visits by time\n"
+	  "  --lang zh|en       header and word language (default zh)\n"
+	  "  -o, --output FILE  where to write (default: standard output; xlsx needs a file)\n"
+	  "  --db URL           database (default $LAOKE_DB or sqlite:data/laoke.db)\n" },
+	{ "import", cmd_import, "import guests, visits or dishes from a CSV file",
+	  "usage: laoke import guests|visits|dishes FILE.csv [--db URL] [--store CODE]\n"
+	  "                   [--encoding auto|utf-8|gb18030] [--map 'SRC=FIELD,...']\n"
+	  "                   [--date-format ymd|dmy|mdy] [--strict] [--rejects FILE]\n"
+	  "                   [--dishes create|require] [--category-map 'VALUE=CATEGORY,...']\n"
+	  "                   [--null TEXT] [--batch N]\n"
+	  "\n"
+	  "Columns are found by their Chinese or English names (手机/phone, 订单号/order_id,\n"
+	  "菜品/dish, item_id/dish_code ...); --map names others (FIELD '-' ignores one).\n"
+	  "Guests are keyed by phone, visits by store + order id, dishes by item code or\n"
+	  "name: importing a file again changes nothing. Visit rows are order lines, grouped\n"
+	  "into one visit per order; rows without a phone are walk-in visits.\n"
+	  "  --store CODE        store (code or name) for rows without one\n"
+	  "  --encoding E        auto (default: UTF-8 if valid, else GB18030), utf-8, gb18030\n"
+	  "  --date-format F     how to read dates with the year last: dmy or mdy\n"
+	  "  --strict            any bad row: write nothing at all\n"
+	  "  --rejects FILE      write the rejected rows, with a reason column, as CSV\n"
+	  "  --dishes create     add unknown dishes (the row needs a category); default require\n"
+	  "  --category-map M    dishes: dish name or category value -> laoke category\n"
+	  "  --null TEXT         read cells equal to TEXT (e.g. NULL) as empty\n"
+	  "  --batch N           rows per transaction, whole orders (default 10000)\n"
+	  "Each bad row is reported as FILE:LINE; the exit status is 1 when any was rejected.\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

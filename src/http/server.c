@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 
 #include <microhttpd.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "http/server.h"
@@ -96,6 +100,66 @@ static char *error_text(enum lk_rc rc, const char *code, const char *msg)
 	return s;
 }
 
+/*
+ * Content-Disposition with the UTF-8 name percent-encoded as RFC 5987's
+ * filename* (browsers use it) and an ASCII name as filename= for the rest.
+ */
+static void content_disposition(const struct api_file *f, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char enc[3 * sizeof(f->name)];
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)f->name; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p == '.' || *p == '-' || *p == '_') {
+			enc[n++] = (char)*p;
+		} else {
+			enc[n++] = '%';
+			enc[n++] = hex[*p >> 4];
+			enc[n++] = hex[*p & 15];
+		}
+	}
+	enc[n] = '\0';
+	snprintf(out, outsz, "attachment; filename=\"%s\"; filename*=UTF-8''%s", f->ascii_name, enc);
+}
+
+/*
+ * Send the file a handler wrote (an export): open it, unlink it at once
+ * (nothing is left behind whatever happens next), and let MHD send it from
+ * the descriptor, which it closes when the response is done.
+ */
+static enum MHD_Result send_file(struct MHD_Connection *c, struct conn *cn,
+				 const struct api_file *f, unsigned *status)
+{
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	unlink(f->path);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		lk_log("error", "cannot send '%s': %s", f->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		*status = 500;
+		return send_json(c, cn, 500, error_text(LK_EIO, "export_failed",
+							"cannot send the export file"));
+	}
+	struct MHD_Response *resp = MHD_create_response_from_fd((size_t)sb.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	char disp[600];
+	content_disposition(f, disp, sizeof(disp));
+	MHD_add_response_header(resp, "Content-Type", f->type);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Request-Id", cn->request_id);
+	*status = 200;
+	enum MHD_Result r = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
 static enum MHD_Result answer_api(struct server *srv, struct MHD_Connection *c, struct conn *cn,
 				  const char *url, const char *method, unsigned *status,
 				  int64_t *user_id)
@@ -135,8 +199,13 @@ static enum MHD_Result answer_api(struct server *srv, struct MHD_Connection *c, 
 		.cfg = &srv->api,
 	};
 	api_dispatch(&r);
-	char *text = api_render(&r, status);
 	*user_id = r.authed ? r.user.id : 0;
+	if (r.file.path[0]) {
+		enum MHD_Result fr = send_file(c, cn, &r.file, status);
+		api_req_release(&r);
+		return fr;
+	}
+	char *text = api_render(&r, status);
 	api_req_release(&r);
 	if (!text) {
 		*status = 500;
@@ -296,13 +365,14 @@ enum lk_rc http_serve(const struct http_config *cfg, struct lk_err *err)
 
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, (uint16_t)port, NULL, NULL, answer, &srv,
+		/* the logger first, so MHD reports nothing through its own */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 4),
 		MHD_OPTION_NOTIFY_COMPLETED, completed, &srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!d) {
 		pthread_key_delete(srv.store_key);

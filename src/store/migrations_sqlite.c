@@ -143,6 +143,35 @@ const char *const lk_sqlite_migrations[] = {
 	"  spend_drink INTEGER NOT NULL DEFAULT 0,"
 	"  spend_dessert INTEGER NOT NULL DEFAULT 0"
 	") STRICT;",
+	/* 2: a dish may carry the POS's item code, so imported order lines find it */
+	"ALTER TABLE dishes ADD COLUMN pos_code TEXT;"
+	"CREATE UNIQUE INDEX dishes_pos_code ON dishes(pos_code) WHERE pos_code IS NOT NULL;",
+	/* 3: duplicate guests: the name key the scan looks up, dismissed pairs, merges */
+	"CREATE INDEX customers_name_keys ON customers(name, birth_month, birth_day, home_store_id)"
+	"  WHERE deleted_at IS NULL AND name <> '';"
+	"CREATE INDEX customers_nophone_name ON customers(name, home_store_id)"
+	"  WHERE deleted_at IS NULL AND phone IS NULL AND name <> '';"
+	"CREATE TABLE duplicate_dismissals ("
+	"  a INTEGER NOT NULL REFERENCES customers(id),"
+	"  b INTEGER NOT NULL REFERENCES customers(id),"
+	"  user_id INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (a, b),"
+	"  CHECK (a < b)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE merges ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kept_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  merged_ids TEXT NOT NULL,"      /* JSON array of guest ids */
+	"  merged_phones TEXT NOT NULL,"   /* JSON array: their phones then, null for none */
+	"  user_id INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  before TEXT NOT NULL,"          /* JSON dump of every row of the guests involved */
+	"  after TEXT NOT NULL,"           /* the same right after the merge */
+	"  undone_at INTEGER,"
+	"  undone_by INTEGER REFERENCES users(id)"
+	") STRICT;"
+	"CREATE INDEX merges_kept ON merges(kept_id);",
 };
 
 const int lk_sqlite_nmigrations =

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "core/model.h"
+#include "util/rc.h"
 
 #define STMT_CACHE 96
 
@@ -66,6 +67,28 @@ extern const char lk_sql_item_insert[];
 /* Bind v as the parameters of lk_sql_visit_insert; item i of v for lk_sql_item_insert. */
 void sq_bind_visit(sqlite3_stmt *s, const struct lk_visit *v);
 void sq_bind_visit_item(sqlite3_stmt *s, const struct lk_visit *v, int i);
+
+/*
+ * The plumbing of store_sqlite.c for the backend's other files: a cached,
+ * reset statement (NULL with err set); a database failure as LK_EDB; step a
+ * write, mapping constraint failures; the write transaction (BEGIN
+ * IMMEDIATE behind the process's writers' queue) and its end.
+ */
+sqlite3_stmt *sq_prep(struct store *st, const char *sql, struct lk_err *err);
+enum lk_rc sq_db_fail(struct store *st, struct lk_err *err, const char *what);
+enum lk_rc sq_step_done(struct store *st, sqlite3_stmt *s, struct lk_err *err, const char *what);
+enum lk_rc sq_tx_begin(struct store *st, struct lk_err *err);
+enum lk_rc sq_tx_commit(struct store *st, struct lk_err *err);
+void sq_tx_rollback(struct store *st);
+
+/*
+ * Write visit v (no id yet) inside the caller's transaction exactly as
+ * store_visit_add() does: check store and guest, price the items (a
+ * negative price is the dish's), a negative amount is the items' sum,
+ * insert visit and items, and add it to the guest's aggregates. v->id and
+ * v->created_at are set. Does not look for a replay: the caller does.
+ */
+enum lk_rc sq_visit_write(struct store *st, struct lk_visit *v, struct lk_err *err);
 
 /* Migration n (1-based) is lk_sqlite_migrations[n - 1]. */
 extern const char *const lk_sqlite_migrations[];

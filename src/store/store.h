@@ -149,4 +149,203 @@ enum lk_rc store_visit_list(struct store *st, int64_t customer_id, int64_t curso
 			    struct lk_visit **out, int *n, int64_t *next, struct lk_err *err);
 void store_visits_free(struct lk_visit *list, int n);
 
+/* ---- export (客户信息表 and visits), store_sqlite_export.c ---- */
+
+/* Which rows an export takes. Times are Unix seconds, both ends inclusive. */
+struct lk_export_filter {
+	int64_t store_id;   /* 0: every store */
+	int64_t from;       /* INT64_MIN: open */
+	int64_t to;         /* INT64_MAX: open */
+};
+
+/*
+ * One guest row. Strings are "" when absent and valid only during the
+ * callback (they point into the statement's current row). Times are 0
+ * when absent.
+ */
+struct lk_export_guest {
+	int64_t id;
+	const char *name, *phone, *gender, *source, *consent_channel, *notes;
+	int birth_year, birth_month, birth_day;     /* 0 when absent */
+	const char *home_store_code, *home_store_name;
+	bool consent;
+	int64_t consent_at;
+	const char *tags;       /* "a; b", sorted */
+	const char *allergies;  /* "x; y", in recording order */
+	int64_t visit_count, total_spend_fen, first_visit_at, last_visit_at, created_at;
+};
+
+/* One visit row; the same lifetime rules as struct lk_export_guest. */
+struct lk_export_visit {
+	int64_t id;
+	const char *pos_order_id;
+	const char *store_code, *store_name;
+	int64_t visited_at;
+	int64_t customer_id;    /* 0: walk-in */
+	const char *customer_name; /* "" for walk-ins and deleted guests */
+	int party_size;
+	int64_t amount_fen;
+	const char *channel;
+	const char *items;      /* "肥牛卷×2; 虾滑×1", in line order */
+};
+
+/*
+ * Stream live guests to fn, in id order, one SELECT (tags and allergies
+ * come with each row, no query per guest), so memory stays flat however
+ * many guests there are. A guest matches the store when its home store is
+ * f->store_id or it has a visit there; it matches the period when its last
+ * visit (its creation when it never came) lies in [from, to]. A non-zero
+ * return from fn stops early and is handed back in *stopped (may be NULL).
+ * *rows (may be NULL) counts the rows passed to fn.
+ */
+enum lk_rc store_export_guests(struct store *st, const struct lk_export_filter *f,
+			       int (*fn)(const struct lk_export_guest *, void *), void *arg,
+			       int64_t *rows, int *stopped, struct lk_err *err);
+/*
+ * Stream visits with visited_at in [from, to]: for one store in time order
+ * (its index), for every store in recording (id) order, which needs no
+ * sort. Otherwise as store_export_guests().
+ */
+enum lk_rc store_export_visits(struct store *st, const struct lk_export_filter *f,
+			       int (*fn)(const struct lk_export_visit *, void *), void *arg,
+			       int64_t *rows, int *stopped, struct lk_err *err);
+
+/* ---- import (laoke import), store_sqlite_import.c ---- */
+
+enum lk_import_outcome {
+	LK_IMPORT_INSERTED,
+	LK_IMPORT_UPDATED,
+	LK_IMPORT_UNCHANGED,
+};
+
+/*
+ * A batch of imported rows is one write transaction. Every
+ * store_import_*() row function must run between begin and commit (or
+ * rollback); each keeps its own row all-or-nothing inside the batch (a
+ * savepoint), so a failing row leaves the batch usable. commit rolls back
+ * by itself when it fails.
+ */
+enum lk_rc store_import_begin(struct store *st, struct lk_err *err);
+/*
+ * A 128 MiB page cache for this connection while importing (big), or
+ * SQLite's default 2 MiB again: a big import's index pages then stay in
+ * memory instead of being read back for every order.
+ */
+enum lk_rc store_import_cache(struct store *st, bool big, struct lk_err *err);
+enum lk_rc store_import_commit(struct store *st, struct lk_err *err);
+void store_import_rollback(struct store *st);
+
+/* A store by code, else by its name; a name shared by stores is LK_EINVAL. */
+enum lk_rc store_store_find(struct store *st, const char *code_or_name, struct lk_store *s,
+			    struct lk_err *err);
+/* A dish by its exact name, or by the POS item code an import gave it. */
+enum lk_rc store_dish_by_name(struct store *st, const char *name, struct lk_dish *d,
+			      struct lk_err *err);
+enum lk_rc store_dish_by_code(struct store *st, const char *code, struct lk_dish *d,
+			      struct lk_err *err);
+
+/*
+ * A menu line: the dish with POS code `code` (may be NULL), else the one
+ * named d->name, gets d's name, category and price (and the code); a new
+ * one is inserted. d->id is set.
+ */
+enum lk_rc store_import_dish(struct store *st, struct lk_dish *d, const char *code,
+			     enum lk_import_outcome *out, struct lk_err *err);
+/*
+ * A guest keyed by c->phone (required). New: inserted with c's profile, its
+ * tags and the allergy (a fact, source import). Known: the fields in mask
+ * (LK_CF_NAME, GENDER, BIRTHDAY, HOME_STORE, NOTES) that differ are
+ * written and the version bumped; tags and the allergy are added when
+ * missing (never removed). Unchanged when nothing differs. c->id is set.
+ */
+enum lk_rc store_import_guest(struct store *st, struct lk_customer *c, unsigned mask,
+			      const char *allergy, enum lk_import_outcome *out,
+			      struct lk_err *err);
+/*
+ * A whole order keyed by (v->store_id, v->pos_order_id, required): already
+ * there -> unchanged, nothing written. Otherwise the guest is found by
+ * phone (E.164) or created (name, source pos, home store = the visit's;
+ * *guest_created), or none when phone is NULL/"" (a walk-in: customer_id
+ * NULL), and the visit with its items and the guest's aggregates is written
+ * exactly as store_visit_add() does.
+ */
+enum lk_rc store_import_visit(struct store *st, struct lk_visit *v, const char *phone,
+			      const char *name, enum lk_import_outcome *out, bool *guest_created,
+			      struct lk_err *err);
+
+/* ---- duplicate guests and merges, store_sqlite_merge.c ---- */
+
+#define LK_MERGE_MAX 10 /* guests merged into one at a time */
+
+/* A likely duplicate pair: a.id < b.id; a and b carry no tags or family. */
+struct lk_dupe_pair {
+	struct lk_customer a, b;
+	int score;          /* 0..100, see core/dedupe.h */
+	unsigned reasons;   /* enum lk_dupe_reason bits */
+};
+
+/*
+ * Likely duplicate pairs among live guests, found by indexed keys only:
+ * for each guest in id order after after_id, the live guests with a
+ * greater id that have the same name (and the same birthday or home
+ * store), or a phone one edit away (its one-edit variants looked up in the
+ * phone index). Each pair is reported once, at its smaller id; dismissed
+ * pairs and pairs scoring under LK_DUPE_MIN_SCORE are left out. A page
+ * stops after `budget` guests or once it holds `limit` pairs (it may hold
+ * more when one guest has several); *next is the guest id to continue
+ * after, 0 at the end. *out malloc'd: store_dupes_free().
+ */
+enum lk_rc store_dupes_page(struct store *st, int64_t after_id, int limit, int budget,
+			    struct lk_dupe_pair **out, int *n, int64_t *next, struct lk_err *err);
+void store_dupes_free(struct lk_dupe_pair *list, int n);
+
+/* Remember that a and b (live guests, any order) are two people; repeating is fine. */
+enum lk_rc store_dupe_dismiss(struct store *st, int64_t a, int64_t b, int64_t user_id,
+			      struct lk_err *err);
+
+/*
+ * Merge the live guests from[0..n) (1..LK_MERGE_MAX, distinct, not kept)
+ * into the live guest kept, in one transaction: their visits (and visit
+ * items), facts (an identical kind + value already on kept is dropped),
+ * tags (union) and family members (appended unless the same relation and
+ * name is there) move to kept; kept's empty profile fields are filled from
+ * theirs (lk_merge_fill); kept's aggregates are recomputed from its visits;
+ * they are soft-deleted; kept's version is bumped. The merge is recorded
+ * with a JSON dump of every row of the guests involved, before and after.
+ * expect_version (0: do not check) must be kept's current version, else
+ * LK_ECONFLICT "version_conflict". An unknown or deleted id is
+ * LK_ENOTFOUND naming "from[i]" (or no field for kept).
+ */
+enum lk_rc store_merge(struct store *st, int64_t kept, const int64_t *from, int n,
+		       int64_t expect_version, int64_t user_id, int64_t *merge_id,
+		       struct lk_err *err);
+
+struct lk_merge {
+	int64_t id;
+	int64_t kept_id;
+	int nmerged;
+	int64_t merged_ids[LK_MERGE_MAX];
+	char merged_phones[LK_MERGE_MAX][16]; /* E.164 at merge time, "" when none */
+	int64_t user_id;                      /* who merged, 0 when unknown */
+	char user_name[LK_TXT(LK_DISPLAY_MAX)];
+	int64_t created_at;
+	int64_t undone_at;                    /* 0 while in force */
+	int64_t undone_by;
+	char undone_by_name[LK_TXT(LK_DISPLAY_MAX)];
+	/* rows of the guests involved, before the merge */
+	int64_t rows_visits, rows_facts, rows_tags, rows_family;
+};
+
+enum lk_rc store_merge_get(struct store *st, int64_t id, struct lk_merge *m, struct lk_err *err);
+
+/*
+ * Undo merge id: every row of the guests involved goes back to the dump
+ * taken before (same ids, same values, aggregates, versions; the merged
+ * guests live again). LK_ECONFLICT "already_undone", "guests_changed" when
+ * any of their rows differs from right after the merge (a visit, fact,
+ * edit or another merge since), "duplicate_phone" (err->ref_id) when a
+ * merged guest's phone now belongs to another live guest.
+ */
+enum lk_rc store_merge_undo(struct store *st, int64_t id, int64_t user_id, struct lk_err *err);
+
 #endif

@@ -137,6 +137,37 @@ static enum lk_rc step_done(struct store *st, sqlite3_stmt *s, struct lk_err *er
 	return db_fail(st, err, what);
 }
 
+/* The plumbing above, for the backend's other files (sqlite_int.h). */
+sqlite3_stmt *sq_prep(struct store *st, const char *sql, struct lk_err *err)
+{
+	return prep(st, sql, err);
+}
+
+enum lk_rc sq_db_fail(struct store *st, struct lk_err *err, const char *what)
+{
+	return db_fail(st, err, what);
+}
+
+enum lk_rc sq_step_done(struct store *st, sqlite3_stmt *s, struct lk_err *err, const char *what)
+{
+	return step_done(st, s, err, what);
+}
+
+enum lk_rc sq_tx_begin(struct store *st, struct lk_err *err)
+{
+	return tx_begin(st, err);
+}
+
+enum lk_rc sq_tx_commit(struct store *st, struct lk_err *err)
+{
+	return tx_commit(st, err);
+}
+
+void sq_tx_rollback(struct store *st)
+{
+	tx_rollback(st);
+}
+
 /* ---- open, close, migrate ---- */
 
 enum lk_rc store_open(const char *url, struct store **out, struct lk_err *err)
@@ -728,10 +759,42 @@ enum lk_rc store_dish_list(struct store *st, bool active_only, struct lk_dish **
 	" coalesce(s.spend_meat, 0), coalesce(s.spend_seafood, 0),"                        \
 	" coalesce(s.spend_vegetable, 0), coalesce(s.spend_soup_base, 0),"                 \
 	" coalesce(s.spend_staple, 0), coalesce(s.spend_snack, 0),"                        \
-	" coalesce(s.spend_drink, 0), coalesce(s.spend_dessert, 0)"
+	" coalesce(s.spend_drink, 0), coalesce(s.spend_dessert, 0),"                      \
+	" (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM customer_tags t"        \
+	"   WHERE t.customer_id = c.id ORDER BY tag)),"                                    \
+	" (SELECT group_concat(relation || char(31) || name || char(31) ||"               \
+	"   coalesce(birth_year, 0) || char(31) || coalesce(birth_month, 0) || char(31) ||"  \
+	"   coalesce(birth_day, 0), char(30)) FROM (SELECT * FROM family_members f"          \
+	"   WHERE f.customer_id = c.id ORDER BY position)),"                               \
+	" (SELECT group_concat(value, char(31)) FROM (SELECT value FROM customer_facts a"  \
+	"   WHERE a.customer_id = c.id AND a.kind = 'allergy' ORDER BY created_at, id))"
 #define CUST_FROM " FROM customers c LEFT JOIN customer_stats s ON s.customer_id = c.id"
 
-/* Fill the scalar columns; tags and family are loaded separately. */
+/*
+ * Split text of column i at sep into up to max fields of fieldsz bytes
+ * each (stored one after another from out). Stored text never contains
+ * control characters (validation refuses them), so 0x1e/0x1f are safe
+ * separators. Returns the number of fields.
+ */
+static int col_split(sqlite3_stmt *s, int i, char sep, char *out, size_t fieldsz, int max)
+{
+	const char *t = (const char *)sqlite3_column_text(s, i);
+	int n = 0;
+	while (t && n < max) {
+		const char *end = strchr(t, sep);
+		size_t len = end ? (size_t)(end - t) : strlen(t);
+		snprintf(out + (size_t)n * fieldsz, fieldsz, "%.*s", (int)len, t);
+		n++;
+		t = end ? end + 1 : NULL;
+	}
+	return n;
+}
+
+/*
+ * One row of CUST_COLS: the guest, its aggregates, and its tags, family
+ * and allergies folded into three text columns, so a lookup of 20 guests
+ * is one statement rather than 61.
+ */
 static void cust_row(sqlite3_stmt *s, struct lk_customer *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -758,55 +821,26 @@ static void cust_row(sqlite3_stmt *s, struct lk_customer *c)
 	c->last_visit_at = sqlite3_column_int64(s, 19);
 	for (int i = 0; i < LK_NCATEGORIES; i++)
 		c->spend_by_category[i] = sqlite3_column_int64(s, 20 + i);
-}
-
-static const char SQL_TAGS_GET[] = "SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag";
-static const char SQL_FAMILY_GET[] =
-	"SELECT relation, name, coalesce(birth_year, 0), coalesce(birth_month, 0),"
-	" coalesce(birth_day, 0) FROM family_members WHERE customer_id = ? ORDER BY position";
-
-static const char SQL_ALLERGIES_GET[] =
-	"SELECT value FROM customer_facts WHERE customer_id = ? AND kind = 'allergy'"
-	" ORDER BY created_at, id";
-
-static enum lk_rc cust_load_children(struct store *st, struct lk_customer *c, struct lk_err *err)
-{
-	sqlite3_stmt *s = prep(st, SQL_TAGS_GET, err);
-	if (!s)
-		return LK_EDB;
-	sqlite3_bind_int64(s, 1, c->id);
-	int rc;
-	c->ntags = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && c->ntags < LK_TAGS_MAX)
-		col_text(s, 0, c->tags[c->ntags++], sizeof(c->tags[0]));
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(st, err, "tags");
-	if (!(s = prep(st, SQL_FAMILY_GET, err)))
-		return LK_EDB;
-	sqlite3_bind_int64(s, 1, c->id);
-	c->nfamily = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && c->nfamily < LK_FAMILY_MAX) {
+	c->ntags = col_split(s, 28, '\x1f', c->tags[0], sizeof(c->tags[0]), LK_TAGS_MAX);
+	c->nallergies = col_split(s, 30, '\x1f', c->allergies[0], sizeof(c->allergies[0]),
+				  LK_ALLERGIES_SHOWN);
+	char rec[LK_FAMILY_MAX][sizeof(c->family[0].relation) + sizeof(c->family[0].name) + 24];
+	int nrec = col_split(s, 29, '\x1e', rec[0], sizeof(rec[0]), LK_FAMILY_MAX);
+	for (int r = 0; r < nrec; r++) {
 		struct lk_family_member *m = &c->family[c->nfamily++];
-		col_text(s, 0, m->relation, sizeof(m->relation));
-		col_text(s, 1, m->name, sizeof(m->name));
-		m->birth_year = sqlite3_column_int(s, 2);
-		m->birth_month = sqlite3_column_int(s, 3);
-		m->birth_day = sqlite3_column_int(s, 4);
+		const char *f = rec[r];
+		const char *e1 = strchr(f, '\x1f');
+		const char *e2 = e1 ? strchr(e1 + 1, '\x1f') : NULL;
+		if (!e1 || !e2) {
+			c->nfamily--;
+			continue;
+		}
+		snprintf(m->relation, sizeof(m->relation), "%.*s", (int)(e1 - f), f);
+		snprintf(m->name, sizeof(m->name), "%.*s", (int)(e2 - e1 - 1), e1 + 1);
+		if (sscanf(e2 + 1, "%d\x1f%d\x1f%d", &m->birth_year, &m->birth_month,
+			   &m->birth_day) != 3)
+			m->birth_year = m->birth_month = m->birth_day = 0;
 	}
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(st, err, "family");
-	if (!(s = prep(st, SQL_ALLERGIES_GET, err)))
-		return LK_EDB;
-	sqlite3_bind_int64(s, 1, c->id);
-	c->nallergies = 0;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && c->nallergies < LK_ALLERGIES_SHOWN)
-		col_text(s, 0, c->allergies[c->nallergies++], sizeof(c->allergies[0]));
-	sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(st, err, "allergies");
-	return LK_OK;
 }
 
 static const char SQL_TAGS_DEL[] = "DELETE FROM customer_tags WHERE customer_id = ?";
@@ -966,10 +1000,7 @@ enum lk_rc store_customer_get(struct store *st, int64_t id, struct lk_customer *
 	if (rc == SQLITE_ROW) {
 		cust_row(s, c);
 		sqlite3_reset(s);
-		enum lk_rc r = cust_load_children(st, c, err);
-		if (r != LK_OK)
-			lk_customer_release(c);
-		return r;
+		return LK_OK;
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE)
@@ -1187,13 +1218,6 @@ enum lk_rc store_customer_search(struct store *st, enum lk_customer_search kind,
 		lk_customer_release(&arr[limit]);
 		len = limit;
 		*next = arr[len - 1].id;
-	}
-	for (int i = 0; i < len; i++) {
-		enum lk_rc r = cust_load_children(st, &arr[i], err);
-		if (r != LK_OK) {
-			store_customers_free(arr, len);
-			return r;
-		}
 	}
 	*out = arr;
 	*n = len;
@@ -1436,6 +1460,76 @@ static const char SQL_STATS_UPSERT[] =
 	" spend_staple = spend_staple + ?8, spend_snack = spend_snack + ?9,"
 	" spend_drink = spend_drink + ?10, spend_dessert = spend_dessert + ?11";
 
+enum lk_rc sq_visit_write(struct store *st, struct lk_visit *v, struct lk_err *err)
+{
+	enum lk_rc rc;
+	if ((rc = store_exists(st, v->store_id, "store_id", err)) != LK_OK)
+		return rc;
+	if (v->customer_id) {
+		rc = customer_live(st, v->customer_id, err);
+		if (rc == LK_ENOTFOUND)
+			rc = lk_fail(err, LK_EINVAL, "unknown_customer", "customer_id",
+				     "'customer_id' %lld is not a guest", (long long)v->customer_id);
+		if (rc != LK_OK)
+			return rc;
+	}
+	/* price the items and sum the spend per category */
+	int64_t cat[LK_NCATEGORIES] = { 0 };
+	int64_t items_total = 0;
+	for (int i = 0; i < v->nitems; i++) {
+		struct lk_visit_item *it = &v->items[i];
+		struct lk_dish d;
+		char field[40];
+		snprintf(field, sizeof(field), "items[%d].dish_id", i);
+		rc = store_dish_get(st, it->dish_id, &d, err);
+		if (rc == LK_ENOTFOUND)
+			rc = lk_fail(err, LK_EINVAL, "unknown_dish", field, "'%s' %lld is not a dish",
+				     field, (long long)it->dish_id);
+		if (rc != LK_OK)
+			return rc;
+		if (it->unit_price_fen < 0)
+			it->unit_price_fen = d.price_fen;
+		int64_t line = it->unit_price_fen * it->qty;
+		items_total += line;
+		int ci = lk_enum_index(lk_dish_categories, d.category);
+		if (ci >= 0)
+			cat[ci] += line;
+	}
+	if (v->amount_fen < 0) {
+		if (items_total > LK_AMOUNT_MAX)
+			return lk_fail(err, LK_EINVAL, "invalid_amount", "amount_fen",
+				       "the items add up to more than one visit may hold");
+		v->amount_fen = items_total;
+	}
+	v->created_at = lk_now();
+	sqlite3_stmt *s = prep(st, lk_sql_visit_insert, err);
+	if (!s)
+		return LK_EDB;
+	sq_bind_visit(s, v);
+	if ((rc = step_done(st, s, err, "visit")) != LK_OK)
+		return rc;
+	v->id = sqlite3_last_insert_rowid(st->db);
+	for (int i = 0; i < v->nitems; i++) {
+		if (!(s = prep(st, lk_sql_item_insert, err)))
+			return LK_EDB;
+		sq_bind_visit_item(s, v, i);
+		if ((rc = step_done(st, s, err, "visit item")) != LK_OK)
+			return rc;
+	}
+	if (v->customer_id) {
+		if (!(s = prep(st, SQL_STATS_UPSERT, err)))
+			return LK_EDB;
+		sqlite3_bind_int64(s, 1, v->customer_id);
+		sqlite3_bind_int64(s, 2, v->amount_fen);
+		sqlite3_bind_int64(s, 3, v->visited_at);
+		for (int i = 0; i < LK_NCATEGORIES; i++)
+			sqlite3_bind_int64(s, 4 + i, cat[i]);
+		if ((rc = step_done(st, s, err, "guest totals")) != LK_OK)
+			return rc;
+	}
+	return LK_OK;
+}
+
 enum lk_rc store_visit_add(struct store *st, struct lk_visit *v, bool *replayed,
 			   struct lk_err *err)
 {
@@ -1465,77 +1559,8 @@ enum lk_rc store_visit_add(struct store *st, struct lk_visit *v, bool *replayed,
 			return store_visit_get(st, first, v, err);
 		}
 	}
-	if ((rc = store_exists(st, v->store_id, "store_id", err)) != LK_OK)
+	if ((rc = sq_visit_write(st, v, err)) != LK_OK)
 		goto fail;
-	if (v->customer_id) {
-		rc = customer_live(st, v->customer_id, err);
-		if (rc == LK_ENOTFOUND)
-			rc = lk_fail(err, LK_EINVAL, "unknown_customer", "customer_id",
-				     "'customer_id' %lld is not a guest", (long long)v->customer_id);
-		if (rc != LK_OK)
-			goto fail;
-	}
-	/* price the items and sum the spend per category */
-	int64_t cat[LK_NCATEGORIES] = { 0 };
-	int64_t items_total = 0;
-	for (int i = 0; i < v->nitems; i++) {
-		struct lk_visit_item *it = &v->items[i];
-		struct lk_dish d;
-		char field[40];
-		snprintf(field, sizeof(field), "items[%d].dish_id", i);
-		rc = store_dish_get(st, it->dish_id, &d, err);
-		if (rc == LK_ENOTFOUND)
-			rc = lk_fail(err, LK_EINVAL, "unknown_dish", field, "'%s' %lld is not a dish",
-				     field, (long long)it->dish_id);
-		if (rc != LK_OK)
-			goto fail;
-		if (it->unit_price_fen < 0)
-			it->unit_price_fen = d.price_fen;
-		int64_t line = it->unit_price_fen * it->qty;
-		items_total += line;
-		int ci = lk_enum_index(lk_dish_categories, d.category);
-		if (ci >= 0)
-			cat[ci] += line;
-	}
-	if (v->amount_fen < 0) {
-		if (items_total > LK_AMOUNT_MAX) {
-			rc = lk_fail(err, LK_EINVAL, "invalid_amount", "amount_fen",
-				     "the items add up to more than one visit may hold");
-			goto fail;
-		}
-		v->amount_fen = items_total;
-	}
-	v->created_at = lk_now();
-	if (!(s = prep(st, lk_sql_visit_insert, err))) {
-		rc = LK_EDB;
-		goto fail;
-	}
-	sq_bind_visit(s, v);
-	if ((rc = step_done(st, s, err, "visit")) != LK_OK)
-		goto fail;
-	v->id = sqlite3_last_insert_rowid(st->db);
-	for (int i = 0; i < v->nitems; i++) {
-		if (!(s = prep(st, lk_sql_item_insert, err))) {
-			rc = LK_EDB;
-			goto fail;
-		}
-		sq_bind_visit_item(s, v, i);
-		if ((rc = step_done(st, s, err, "visit item")) != LK_OK)
-			goto fail;
-	}
-	if (v->customer_id) {
-		if (!(s = prep(st, SQL_STATS_UPSERT, err))) {
-			rc = LK_EDB;
-			goto fail;
-		}
-		sqlite3_bind_int64(s, 1, v->customer_id);
-		sqlite3_bind_int64(s, 2, v->amount_fen);
-		sqlite3_bind_int64(s, 3, v->visited_at);
-		for (int i = 0; i < LK_NCATEGORIES; i++)
-			sqlite3_bind_int64(s, 4 + i, cat[i]);
-		if ((rc = step_done(st, s, err, "guest totals")) != LK_OK)
-			goto fail;
-	}
 	if ((rc = tx_commit(st, err)) != LK_OK)
 		goto fail;
 	return LK_OK;

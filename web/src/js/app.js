@@ -9,6 +9,7 @@ import { loginPage } from './pages/login.js';
 import { doorPage } from './pages/door.js';
 import { guestPage } from './pages/guest.js';
 import { newGuestPage } from './pages/guest-new.js';
+import { duplicatesPage } from './pages/duplicates.js';
 
 const main = document.getElementById('main');
 
@@ -16,6 +17,7 @@ route('/login', loginPage);
 route('/', doorPage);
 route('/guests/new', newGuestPage);
 route('/guests/:id', guestPage);
+route('/duplicates', duplicatesPage);
 fallback(doorPage);
 
 let current = null;

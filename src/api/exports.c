@@ -1,0 +1,624 @@
+/*
+ * exports.c - the process tables as files: 客户信息表 (guests) and the visit
+ * list, as CSV (libcsv) or XLSX (libxlsxwriter), with Chinese or English
+ * headers, filtered by store and period.
+ *
+ * Rows stream from the store's cursor (store_export_guests/visits) straight
+ * into the writer: CSV goes through a stdio buffer, XLSX through
+ * libxlsxwriter's constant-memory mode (each row is flushed to a temporary
+ * file as it is written), so memory stays flat for a million guests.
+ * The HTTP handlers write to a temporary file and hand it to the transport
+ * (r->file), which sends it from the descriptor and unlinks it; the CLI
+ * writes to the file the user names.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <csv.h>
+#include <xlsxwriter.h>
+
+#include "api/api_int.h"
+#include "core/rules.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+/* ---- columns ---- */
+
+enum col_type {
+	COL_TEXT,    /* system text: store codes, E.164 phones, words */
+	COL_FREE,    /* text people typed: a CSV cell starting =+-@ is defused */
+	COL_INT,
+	COL_MONEY,   /* fen, written as yuan with two decimals */
+	COL_TIME,    /* Unix seconds; 0 = empty */
+};
+
+struct col {
+	const char *zh, *en;
+	enum col_type type;
+	double width;   /* XLSX column width, in characters */
+};
+
+static const struct col guest_cols[] = {
+	{ "客户编号", "Guest ID", COL_INT, 10 },
+	{ "姓名", "Name", COL_FREE, 14 },
+	{ "手机", "Phone", COL_TEXT, 16 },
+	{ "性别", "Gender", COL_TEXT, 8 },
+	{ "生日", "Birthday", COL_TEXT, 11 },
+	{ "常去门店", "Home store", COL_FREE, 20 },
+	{ "来源", "Source", COL_TEXT, 12 },
+	{ "营销同意", "Marketing consent", COL_TEXT, 10 },
+	{ "同意时间", "Consent time", COL_TIME, 20 },
+	{ "同意渠道", "Consent channel", COL_TEXT, 12 },
+	{ "标签", "Tags", COL_FREE, 24 },
+	{ "过敏", "Allergies", COL_FREE, 20 },
+	{ "备注", "Notes", COL_FREE, 40 },
+	{ "到店次数", "Visits", COL_INT, 10 },
+	{ "累计消费(元)", "Total spend (CNY)", COL_MONEY, 14 },
+	{ "首次到店", "First visit", COL_TIME, 20 },
+	{ "最近到店", "Last visit", COL_TIME, 20 },
+	{ "创建时间", "Created", COL_TIME, 20 },
+};
+enum { NGUEST_COLS = sizeof(guest_cols) / sizeof(guest_cols[0]) };
+
+static const struct col visit_cols[] = {
+	{ "到店编号", "Visit ID", COL_INT, 10 },
+	{ "订单号", "Order no.", COL_FREE, 18 },
+	{ "门店", "Store", COL_FREE, 20 },
+	{ "门店编码", "Store code", COL_TEXT, 10 },
+	{ "到店时间", "Visited at", COL_TIME, 20 },
+	{ "客户编号", "Guest ID", COL_INT, 10 },
+	{ "姓名", "Name", COL_FREE, 14 },
+	{ "人数", "Party size", COL_INT, 8 },
+	{ "金额(元)", "Amount (CNY)", COL_MONEY, 12 },
+	{ "渠道", "Channel", COL_TEXT, 10 },
+	{ "菜品明细", "Items", COL_FREE, 48 },
+};
+enum { NVISIT_COLS = sizeof(visit_cols) / sizeof(visit_cols[0]) };
+enum { MAX_COLS = NGUEST_COLS };
+
+/* The words of the closed vocabularies, in Chinese. English keeps the word. */
+static const char *const zh_words[][2] = {
+	{ "female", "女" },           { "male", "男" },           { "unknown", "未知" },
+	{ "member_card", "会员卡" },  { "online_booking", "线上预订" },
+	{ "waiter", "服务员记录" },   { "survey", "问卷调查" },   { "pos", "POS" },
+	{ "import", "导入" },         { "walk_in", "到店" },      { "in_store", "到店" },
+	{ "app", "App" },             { "wechat", "微信" },       { "phone", "电话" },
+	{ "form", "表单" },           { "dine_in", "堂食" },      { "takeout", "外带" },
+	{ "delivery", "外卖" },
+};
+
+static const char *word(const struct api_export *x, const char *w)
+{
+	if (x->en)
+		return w;
+	for (size_t i = 0; i < sizeof(zh_words) / sizeof(zh_words[0]); i++)
+		if (strcmp(zh_words[i][0], w) == 0)
+			return zh_words[i][1];
+	return w;
+}
+
+/* One cell of a row: text for the text types, v for the numbers. */
+struct cell {
+	const char *s;
+	int64_t v;
+};
+
+/* ---- writers ---- */
+
+struct writer {
+	const struct api_export *x;
+	const struct col *cols;
+	int ncols;
+	struct lk_err *err;
+	enum lk_rc rc;          /* the first failure inside a row callback */
+	/* csv */
+	FILE *f;
+	bool own_f;
+	/* xlsx */
+	lxw_workbook *wb;
+	lxw_worksheet *ws;
+	lxw_format *bold, *time_fmt, *money_fmt;
+	lxw_row_t row;          /* next row of the current sheet */
+	int sheets;
+};
+
+/* CSV: every text cell through libcsv (RFC 4180: quoted, quotes doubled). */
+static void csv_text(struct writer *w, const char *s, bool free_text)
+{
+	/*
+	 * A spreadsheet runs a cell starting with = + - @ as a formula; text a
+	 * guest or a waiter typed gets a leading apostrophe (OWASP's advice) so
+	 * a name like "=HYPERLINK(...)" stays text.
+	 */
+	if (free_text && (*s == '=' || *s == '+' || *s == '-' || *s == '@')) {
+		size_t n = strlen(s);
+		char *tmp = malloc(n + 2);
+		if (!tmp) {
+			w->rc = lk_fail(w->err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
+			return;
+		}
+		tmp[0] = '\'';
+		memcpy(tmp + 1, s, n + 1);
+		csv_fwrite(w->f, tmp, n + 1);
+		free(tmp);
+		return;
+	}
+	csv_fwrite(w->f, s, strlen(s));
+}
+
+static void csv_row(struct writer *w, const struct cell *cells, bool header)
+{
+	char tmp[40];
+	for (int i = 0; i < w->ncols; i++) {
+		if (i)
+			fputc(',', w->f);
+		const struct cell *c = &cells[i];
+		if (header) {
+			csv_text(w, c->s, false);
+			continue;
+		}
+		switch (w->cols[i].type) {
+		case COL_TEXT:
+		case COL_FREE:
+			if (*c->s)
+				csv_text(w, c->s, w->cols[i].type == COL_FREE);
+			break;
+		case COL_INT:
+			if (c->s)   /* s == NULL marks an empty number cell */
+				fprintf(w->f, "%lld", (long long)c->v);
+			break;
+		case COL_MONEY:
+			fprintf(w->f, "%lld.%02lld", (long long)(c->v / 100), (long long)(c->v % 100));
+			break;
+		case COL_TIME:
+			if (c->v)
+				fputs(lk_time_format(c->v, w->x->tz_offset_min, tmp, sizeof(tmp)), w->f);
+			break;
+		}
+	}
+	fputs("\r\n", w->f);
+}
+
+static enum lk_rc xlsx_fail(struct writer *w, lxw_error e)
+{
+	if (w->rc == LK_OK)
+		w->rc = lk_fail(w->err, LK_EIO, "export_failed", NULL, "cannot write the xlsx file: %s",
+				lxw_strerror(e));
+	return w->rc;
+}
+
+/* A new sheet with widths, a bold frozen header row; used again past Excel's row limit. */
+static enum lk_rc xlsx_sheet(struct writer *w)
+{
+	char name[64];
+	const char *base = w->x->kind == API_EXPORT_GUESTS ? (w->x->en ? "Guests" : "客户信息表")
+							   : (w->x->en ? "Visits" : "到店记录");
+	if (w->sheets)
+		snprintf(name, sizeof(name), "%s %d", base, w->sheets + 1);
+	else
+		snprintf(name, sizeof(name), "%s", base);
+	w->ws = workbook_add_worksheet(w->wb, name);
+	if (!w->ws)
+		return xlsx_fail(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+	w->sheets++;
+	for (int i = 0; i < w->ncols; i++)
+		worksheet_set_column(w->ws, (lxw_col_t)i, (lxw_col_t)i, w->cols[i].width, NULL);
+	worksheet_freeze_panes(w->ws, 1, 0);
+	for (int i = 0; i < w->ncols; i++) {
+		const char *h = w->x->en ? w->cols[i].en : w->cols[i].zh;
+		lxw_error e = worksheet_write_string(w->ws, 0, (lxw_col_t)i, h, w->bold);
+		if (e != LXW_NO_ERROR)
+			return xlsx_fail(w, e);
+	}
+	w->row = 1;
+	return LK_OK;
+}
+
+/* Excel's serial date: days since 1899-12-30, local time, fraction for the time of day. */
+static double excel_time(int64_t t, int offset_min)
+{
+	return (double)(t + (int64_t)offset_min * 60) / 86400.0 + 25569.0;
+}
+
+static lxw_error xlsx_string(struct writer *w, lxw_col_t col, const char *s)
+{
+	lxw_error e = worksheet_write_string(w->ws, w->row, col, s, NULL);
+	if (e != LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED)
+		return e;
+	/* a cell holds 32,767 characters: cut at a UTF-8 boundary below that */
+	size_t n = 32000;
+	while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	char *cut = strndup(s, n);
+	if (!cut)
+		return LXW_ERROR_MEMORY_MALLOC_FAILED;
+	e = worksheet_write_string(w->ws, w->row, col, cut, NULL);
+	free(cut);
+	return e;
+}
+
+static void xlsx_row(struct writer *w, const struct cell *cells)
+{
+	if (w->row > LXW_ROW_MAX - 1 && xlsx_sheet(w) != LK_OK)
+		return;
+	for (int i = 0; i < w->ncols; i++) {
+		const struct cell *c = &cells[i];
+		lxw_col_t col = (lxw_col_t)i;
+		lxw_error e = LXW_NO_ERROR;
+		switch (w->cols[i].type) {
+		case COL_TEXT:
+		case COL_FREE:
+			if (*c->s)
+				e = xlsx_string(w, col, c->s);
+			break;
+		case COL_INT:
+			if (c->s)
+				e = worksheet_write_number(w->ws, w->row, col, (double)c->v, NULL);
+			break;
+		case COL_MONEY:
+			e = worksheet_write_number(w->ws, w->row, col, (double)c->v / 100.0,
+						   w->money_fmt);
+			break;
+		case COL_TIME:
+			if (c->v)
+				e = worksheet_write_number(w->ws, w->row, col,
+							   excel_time(c->v, w->x->tz_offset_min),
+							   w->time_fmt);
+			break;
+		}
+		if (e != LXW_NO_ERROR) {
+			xlsx_fail(w, e);
+			return;
+		}
+	}
+	w->row++;
+}
+
+static void put_row(struct writer *w, const struct cell *cells)
+{
+	if (w->x->format == API_EXPORT_CSV)
+		csv_row(w, cells, false);
+	else
+		xlsx_row(w, cells);
+}
+
+static enum lk_rc writer_open(struct writer *w, const char *path)
+{
+	if (w->x->format == API_EXPORT_CSV) {
+		if (strcmp(path, "-") == 0) {
+			w->f = stdout;
+		} else {
+			w->f = fopen(path, "wb");
+			if (!w->f)
+				return lk_fail(w->err, LK_EIO, "export_failed", "output",
+					       "cannot write '%s': %s", path, strerror(errno));
+			w->own_f = true;
+		}
+		setvbuf(w->f, NULL, _IOFBF, 1 << 20);
+		fputs("\xEF\xBB\xBF", w->f);   /* BOM: Excel then reads the file as UTF-8 */
+		struct cell hdr[MAX_COLS];
+		for (int i = 0; i < w->ncols; i++)
+			hdr[i].s = w->x->en ? w->cols[i].en : w->cols[i].zh;
+		csv_row(w, hdr, true);
+		return LK_OK;
+	}
+	if (strcmp(path, "-") == 0)
+		return lk_fail(w->err, LK_EINVAL, "invalid_output", "output",
+			       "xlsx cannot go to standard output: name a file");
+	lxw_workbook_options opt = { .constant_memory = LXW_TRUE, .tmpdir = NULL };
+	w->wb = workbook_new_opt(path, &opt);
+	if (!w->wb)
+		return lk_fail(w->err, LK_EIO, "export_failed", "output", "cannot write '%s'", path);
+	w->bold = workbook_add_format(w->wb);
+	w->time_fmt = workbook_add_format(w->wb);
+	w->money_fmt = workbook_add_format(w->wb);
+	if (!w->bold || !w->time_fmt || !w->money_fmt)
+		return xlsx_fail(w, LXW_ERROR_MEMORY_MALLOC_FAILED);
+	format_set_bold(w->bold);
+	format_set_num_format(w->time_fmt, "yyyy-mm-dd hh:mm:ss");
+	format_set_num_format(w->money_fmt, "0.00");
+	return xlsx_sheet(w);
+}
+
+/* Finish the file; keeps the first error. */
+static enum lk_rc writer_close(struct writer *w)
+{
+	if (w->f) {
+		bool bad = ferror(w->f) != 0;
+		if (w->own_f)
+			bad |= fclose(w->f) != 0;
+		else
+			bad |= fflush(w->f) != 0;
+		w->f = NULL;
+		if (bad && w->rc == LK_OK)
+			w->rc = lk_fail(w->err, LK_EIO, "export_failed", "output",
+					"cannot write the csv file: %s", strerror(errno));
+	}
+	if (w->wb) {
+		lxw_error e = workbook_close(w->wb);
+		w->wb = NULL;
+		if (e != LXW_NO_ERROR)
+			xlsx_fail(w, e);
+	}
+	return w->rc;
+}
+
+/* ---- rows ---- */
+
+static int guest_row(const struct lk_export_guest *g, void *p)
+{
+	struct writer *w = p;
+	const struct api_export *x = w->x;
+	char bday[16] = "", masked[24] = "";
+	if (g->birth_month)
+		lk_birthday_format(g->birth_year, g->birth_month, g->birth_day, bday, sizeof(bday));
+	const char *phone = g->phone;
+	if (x->mask_phone && *phone) {
+		lk_phone_mask(phone, masked, sizeof(masked));
+		phone = masked;
+	}
+	struct cell c[NGUEST_COLS] = {
+		{ "", g->id },
+		{ g->name, 0 },
+		{ phone, 0 },
+		{ word(x, g->gender), 0 },
+		{ bday, 0 },
+		{ g->home_store_name, 0 },
+		{ word(x, g->source), 0 },
+		{ g->consent ? (x->en ? "yes" : "是") : (x->en ? "no" : "否"), 0 },
+		{ "", g->consent_at },
+		{ *g->consent_channel ? word(x, g->consent_channel) : "", 0 },
+		{ g->tags, 0 },
+		{ g->allergies, 0 },
+		{ g->notes, 0 },
+		{ "", g->visit_count },
+		{ "", g->total_spend_fen },
+		{ "", g->first_visit_at },
+		{ "", g->last_visit_at },
+		{ "", g->created_at },
+	};
+	put_row(w, c);
+	return w->rc != LK_OK;
+}
+
+static int visit_row(const struct lk_export_visit *v, void *p)
+{
+	struct writer *w = p;
+	const struct api_export *x = w->x;
+	struct cell c[NVISIT_COLS] = {
+		{ "", v->id },
+		{ v->pos_order_id, 0 },
+		{ v->store_name, 0 },
+		{ v->store_code, 0 },
+		{ "", v->visited_at },
+		{ v->customer_id ? "" : NULL, v->customer_id },   /* walk-in: empty */
+		{ v->customer_name, 0 },
+		{ "", v->party_size },
+		{ "", v->amount_fen },
+		{ word(x, v->channel), 0 },
+		{ v->items, 0 },
+	};
+	put_row(w, c);
+	return w->rc != LK_OK;
+}
+
+enum lk_rc api_export_write(struct store *st, const struct api_export *x, const char *path,
+			    int64_t *rows, struct lk_err *err)
+{
+	struct writer w = {
+		.x = x,
+		.cols = x->kind == API_EXPORT_GUESTS ? guest_cols : visit_cols,
+		.ncols = x->kind == API_EXPORT_GUESTS ? NGUEST_COLS : NVISIT_COLS,
+		.err = err,
+	};
+	*rows = 0;
+	w.rc = writer_open(&w, path);
+	if (w.rc != LK_OK) {
+		writer_close(&w);
+		return w.rc;
+	}
+	struct lk_err serr;
+	lk_err_clear(&serr);
+	enum lk_rc rc;
+	if (x->kind == API_EXPORT_GUESTS)
+		rc = store_export_guests(st, &x->filter, guest_row, &w, rows, NULL, &serr);
+	else
+		rc = store_export_visits(st, &x->filter, visit_row, &w, rows, NULL, &serr);
+	if (rc != LK_OK && w.rc == LK_OK) {
+		w.rc = rc;
+		if (err)
+			*err = serr;
+	}
+	return writer_close(&w);
+}
+
+/* ---- options ---- */
+
+/* "YYYY-MM-DD", a real calendar day from 1970 to 9999. */
+static bool parse_day(const char *s, int64_t *days)
+{
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	int m = (s[5] - '0') * 10 + (s[6] - '0');
+	int d = (s[8] - '0') * 10 + (s[9] - '0');
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m == 2 && d == 29 && !leap)
+		return false;
+	*days = lk_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return true;
+}
+
+enum lk_rc api_export_prepare(struct store *st, struct api_export *x, enum api_export_kind kind,
+			      const char *format, const char *store, const char *from,
+			      const char *to, const char *lang, int tz_offset_min,
+			      struct lk_err *err)
+{
+	memset(x, 0, sizeof(*x));
+	x->kind = kind;
+	x->tz_offset_min = tz_offset_min;
+	x->filter.from = INT64_MIN;
+	x->filter.to = INT64_MAX;
+	if (!format || strcmp(format, "csv") == 0)
+		x->format = API_EXPORT_CSV;
+	else if (strcmp(format, "xlsx") == 0)
+		x->format = API_EXPORT_XLSX;
+	else
+		return lk_fail(err, LK_EINVAL, "invalid_format", "format",
+			       "'format' must be 'csv' or 'xlsx'");
+	if (!lang || strcmp(lang, "zh") == 0)
+		x->en = false;
+	else if (strcmp(lang, "en") == 0)
+		x->en = true;
+	else
+		return lk_fail(err, LK_EINVAL, "invalid_lang", "lang", "'lang' must be 'zh' or 'en'");
+	int64_t off = (int64_t)tz_offset_min * 60, days;
+	if (from) {
+		if (!parse_day(from, &days))
+			return lk_fail(err, LK_EINVAL, "invalid_date", "from",
+				       "'from' must be a date YYYY-MM-DD");
+		x->filter.from = days * 86400 - off;
+	}
+	if (to) {
+		if (!parse_day(to, &days))
+			return lk_fail(err, LK_EINVAL, "invalid_date", "to",
+				       "'to' must be a date YYYY-MM-DD");
+		x->filter.to = (days + 1) * 86400 - 1 - off;   /* the whole day */
+	}
+	if (x->filter.from > x->filter.to)
+		return lk_fail(err, LK_EINVAL, "invalid_period", "to",
+			       "'to' must not be before 'from'");
+	if (store) {
+		struct lk_store s;
+		struct lk_err e;
+		if (lk_store_code_check(store, &e) != LK_OK)
+			return lk_fail(err, LK_EINVAL, "invalid_store", "store",
+				       "'store' must be a store code like 'BJ01'");
+		enum lk_rc rc = store_store_by_code(st, store, &s, &e);
+		if (rc == LK_ENOTFOUND)
+			return lk_fail(err, LK_EINVAL, "unknown_store", "store",
+				       "no store with code '%s'", store);
+		if (rc != LK_OK) {
+			if (err)
+				*err = e;
+			return rc;
+		}
+		x->filter.store_id = s.id;
+	}
+	return LK_OK;
+}
+
+void api_export_filename(const struct api_export *x, int64_t now, bool ascii, char *out,
+			 size_t outsz)
+{
+	char t[40];
+	lk_time_format(now, x->tz_offset_min, t, sizeof(t));
+	t[10] = '\0';
+	const char *base;
+	if (x->kind == API_EXPORT_GUESTS)
+		base = ascii || x->en ? "guests" : "客户信息表";
+	else
+		base = ascii || x->en ? "visits" : "到店记录表";
+	snprintf(out, outsz, "%s-%s.%s", base, t, x->format == API_EXPORT_CSV ? "csv" : "xlsx");
+}
+
+/* ---- HTTP ---- */
+
+static const char *qarg(struct api_req *r, const char *key)
+{
+	const char *v = r->arg ? r->arg(r->arg_ctx, key) : NULL;
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Store scope: a manager or analyst bound to a store (users.store_id)
+ * exports that store only; asking for another one is 403. Admins, and
+ * users bound to no store, export any store or the whole chain.
+ */
+static bool export_scope(struct api_req *r, struct api_export *x)
+{
+	bool bound = r->user.store_id &&
+		     (strcmp(r->user.role, "manager") == 0 || strcmp(r->user.role, "analyst") == 0);
+	if (!bound)
+		return true;
+	if (x->filter.store_id && x->filter.store_id != r->user.store_id) {
+		api_fail(r, LK_EFORBIDDEN, "forbidden", "store",
+			 "you may only export your own store");
+		return false;
+	}
+	x->filter.store_id = r->user.store_id;
+	return true;
+}
+
+static void export_answer(struct api_req *r, enum api_export_kind kind)
+{
+	struct api_export x;
+	if (api_export_prepare(r->st, &x, kind, qarg(r, "format"), qarg(r, "store"),
+			       qarg(r, "from"), qarg(r, "to"), qarg(r, "lang"),
+			       r->cfg->tz_offset_min, &r->err) != LK_OK)
+		return;
+	if (!export_scope(r, &x))
+		return;
+	/* only admin and manager see full phones (as on the guest card) */
+	x.mask_phone = strcmp(r->user.role, "admin") != 0 && strcmp(r->user.role, "manager") != 0;
+
+	const char *dir = getenv("TMPDIR");
+	char path[sizeof(r->file.path)];
+	int n = snprintf(path, sizeof(path), "%s/laoke-export-XXXXXX", dir && *dir ? dir : "/tmp");
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		api_fail(r, LK_EIO, "export_failed", NULL, "temporary directory path is too long");
+		return;
+	}
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		lk_log("error", "export: cannot create a temporary file in '%s': %s", path,
+		       strerror(errno));
+		api_fail(r, LK_EIO, "export_failed", NULL, "cannot create the export file");
+		return;
+	}
+	close(fd);
+	int64_t rows = 0, t0 = lk_mono_us();
+	if (api_export_write(r->st, &x, path, &rows, &r->err) != LK_OK) {
+		unlink(path);
+		return;
+	}
+	lk_log("info", "export %s %s by user %lld (%s): %lld rows, store %lld, %lld ms",
+	       kind == API_EXPORT_GUESTS ? "guests" : "visits",
+	       x.format == API_EXPORT_CSV ? "csv" : "xlsx", (long long)r->user.id, r->user.role,
+	       (long long)rows, (long long)x.filter.store_id,
+	       (long long)((lk_mono_us() - t0) / 1000));
+	snprintf(r->file.path, sizeof(r->file.path), "%s", path);
+	r->file.type = x.format == API_EXPORT_CSV
+			       ? "text/csv; charset=utf-8"
+			       : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+	int64_t now = lk_now();
+	api_export_filename(&x, now, false, r->file.name, sizeof(r->file.name));
+	api_export_filename(&x, now, true, r->file.ascii_name, sizeof(r->file.ascii_name));
+}
+
+static void exports_guests(struct api_req *r)
+{
+	export_answer(r, API_EXPORT_GUESTS);
+}
+
+static void exports_visits(struct api_req *r)
+{
+	export_answer(r, API_EXPORT_VISITS);
+}
+
+#define ROLES_EXPORT (ROLE_ADMIN | ROLE_MANAGER | ROLE_ANALYST)
+
+const struct api_route api_export_routes[] = {
+	{ "GET", "/api/v1/exports/guests", exports_guests, ROLES_EXPORT, 0 },
+	{ "GET", "/api/v1/exports/visits", exports_visits, ROLES_EXPORT, 0 },
+	{ NULL, NULL, NULL, 0, 0 },
+};

@@ -1,0 +1,193 @@
+/*
+ * store_sqlite_export.c - the SQLite side of the exports: one SELECT per
+ * export, stepped row by row into a callback, so a million guests never
+ * sit in memory at once.
+ *
+ * Tags, allergies and a visit's dishes come from correlated group_concat
+ * subqueries over their (customer_id, ...) and (visit_id, line) keys:
+ * one statement, no query per row. One statement is also one read
+ * snapshot, so an export is consistent while writers go on (WAL).
+ * The guest's "visited this store" test is written "+v.store_id" so the
+ * planner walks the guest's few visits (visits_customer), not every visit
+ * of the store (visits_store_time) once per guest.
+ * The statements are prepared per export, not cached: exports are rare
+ * and the cache is for the hot paths.
+ */
+#include <sqlite3.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "store/sqlite_int.h"
+#include "store/store.h"
+#include "util/log.h"
+
+static enum lk_rc export_fail(struct store *st, struct lk_err *err, const char *what)
+{
+	int ext = sqlite3_extended_errcode(st->db);
+	lk_log("error", "sqlite: export %s: %s (%d)", what, sqlite3_errmsg(st->db), ext);
+	if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
+		return lk_fail(err, LK_EDB, "database_busy", NULL, "the database is busy, try again");
+	if ((ext & 0xff) == SQLITE_INTERRUPT)
+		return lk_fail(err, LK_EDB, "export_interrupted", NULL, "the export was interrupted");
+	return lk_fail(err, LK_EDB, "database_error", NULL, "database error");
+}
+
+static const char *col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? (const char *)t : "";
+}
+
+static void bind_filter(sqlite3_stmt *s, const struct lk_export_filter *f)
+{
+	bind_opt_int(s, 1, f->store_id);
+	sqlite3_bind_int64(s, 2, f->from);
+	sqlite3_bind_int64(s, 3, f->to);
+}
+
+/* Step s to the end, calling row() for each row; shared by both exports. */
+static enum lk_rc export_run(struct store *st, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *),
+			     void *ctx, int64_t *rows, int *stopped, struct lk_err *err)
+{
+	int64_t n = 0;
+	int stop = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		n++;
+		if ((stop = row(s, ctx)) != 0)
+			break;
+	}
+	enum lk_rc out = LK_OK;
+	if (!stop && rc != SQLITE_DONE)
+		out = export_fail(st, err, "step");
+	sqlite3_finalize(s);
+	if (rows)
+		*rows = n;
+	if (stopped)
+		*stopped = stop;
+	return out;
+}
+
+/* ---- guests ---- */
+
+static const char SQL_EXPORT_GUESTS[] =
+	"SELECT c.id, c.name, c.phone, c.gender, c.birth_year, c.birth_month, c.birth_day,"
+	"  hs.code, hs.name, c.source, c.marketing_consent, c.consent_at, c.consent_channel,"
+	"  c.notes,"
+	"  (SELECT group_concat(t.tag, '; ') FROM customer_tags t WHERE t.customer_id = c.id),"
+	"  (SELECT group_concat(f.value, '; ') FROM customer_facts f"
+	"    WHERE f.customer_id = c.id AND f.kind = 'allergy'),"
+	"  coalesce(cs.visit_count, 0), coalesce(cs.total_spend_fen, 0),"
+	"  cs.first_visit_at, cs.last_visit_at, c.created_at"
+	" FROM customers c"
+	" LEFT JOIN customer_stats cs ON cs.customer_id = c.id"
+	" LEFT JOIN stores hs ON hs.id = c.home_store_id"
+	" WHERE c.deleted_at IS NULL"
+	"  AND (?1 IS NULL OR c.home_store_id = ?1"
+	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id AND +v.store_id = ?1))"
+	"  AND coalesce(cs.last_visit_at, c.created_at) BETWEEN ?2 AND ?3"
+	" ORDER BY c.id";
+
+struct guest_ctx {
+	int (*fn)(const struct lk_export_guest *, void *);
+	void *arg;
+};
+
+static int guest_row(sqlite3_stmt *s, void *p)
+{
+	struct guest_ctx *g = p;
+	struct lk_export_guest r = {
+		.id = sqlite3_column_int64(s, 0),
+		.name = col_str(s, 1),
+		.phone = col_str(s, 2),
+		.gender = col_str(s, 3),
+		.birth_year = sqlite3_column_int(s, 4),
+		.birth_month = sqlite3_column_int(s, 5),
+		.birth_day = sqlite3_column_int(s, 6),
+		.home_store_code = col_str(s, 7),
+		.home_store_name = col_str(s, 8),
+		.source = col_str(s, 9),
+		.consent = sqlite3_column_int(s, 10) != 0,
+		.consent_at = sqlite3_column_int64(s, 11),
+		.consent_channel = col_str(s, 12),
+		.notes = col_str(s, 13),
+		.tags = col_str(s, 14),
+		.allergies = col_str(s, 15),
+		.visit_count = sqlite3_column_int64(s, 16),
+		.total_spend_fen = sqlite3_column_int64(s, 17),
+		.first_visit_at = sqlite3_column_int64(s, 18),
+		.last_visit_at = sqlite3_column_int64(s, 19),
+		.created_at = sqlite3_column_int64(s, 20),
+	};
+	return g->fn(&r, g->arg);
+}
+
+enum lk_rc store_export_guests(struct store *st, const struct lk_export_filter *f,
+			       int (*fn)(const struct lk_export_guest *, void *), void *arg,
+			       int64_t *rows, int *stopped, struct lk_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, SQL_EXPORT_GUESTS, -1, &s, NULL) != SQLITE_OK)
+		return export_fail(st, err, "prepare");
+	bind_filter(s, f);
+	struct guest_ctx g = { fn, arg };
+	return export_run(st, s, guest_row, &g, rows, stopped, err);
+}
+
+/* ---- visits ---- */
+
+#define VISIT_EXPORT_COLS                                                                       \
+	"SELECT v.id, v.pos_order_id, st.code, st.name, v.visited_at, v.customer_id,"          \
+	"  CASE WHEN c.deleted_at IS NULL THEN c.name END, v.party_size, v.amount_fen,"        \
+	"  v.channel,"                                                                          \
+	"  (SELECT group_concat(d.name || '×' || i.qty, '; ') FROM visit_items i"              \
+	"    JOIN dishes d ON d.id = i.dish_id WHERE i.visit_id = v.id)"                         \
+	" FROM visits v JOIN stores st ON st.id = v.store_id"                                   \
+	" LEFT JOIN customers c ON c.id = v.customer_id"
+
+/* one store: its (store_id, visited_at) index gives time order without a sort */
+static const char SQL_EXPORT_VISITS_STORE[] =
+	VISIT_EXPORT_COLS
+	" WHERE v.store_id = ?1 AND v.visited_at BETWEEN ?2 AND ?3"
+	" ORDER BY v.visited_at, v.id";
+/* every store: table order; a time order would sort all visits first */
+static const char SQL_EXPORT_VISITS_ALL[] =
+	VISIT_EXPORT_COLS
+	" WHERE ?1 IS NULL AND v.visited_at BETWEEN ?2 AND ?3"
+	" ORDER BY v.id";
+
+struct visit_ctx {
+	int (*fn)(const struct lk_export_visit *, void *);
+	void *arg;
+};
+
+static int visit_row(sqlite3_stmt *s, void *p)
+{
+	struct visit_ctx *g = p;
+	struct lk_export_visit r = {
+		.id = sqlite3_column_int64(s, 0),
+		.pos_order_id = col_str(s, 1),
+		.store_code = col_str(s, 2),
+		.store_name = col_str(s, 3),
+		.visited_at = sqlite3_column_int64(s, 4),
+		.customer_id = sqlite3_column_int64(s, 5),
+		.customer_name = col_str(s, 6),
+		.party_size = sqlite3_column_int(s, 7),
+		.amount_fen = sqlite3_column_int64(s, 8),
+		.channel = col_str(s, 9),
+		.items = col_str(s, 10),
+	};
+	return g->fn(&r, g->arg);
+}
+
+enum lk_rc store_export_visits(struct store *st, const struct lk_export_filter *f,
+			       int (*fn)(const struct lk_export_visit *, void *), void *arg,
+			       int64_t *rows, int *stopped, struct lk_err *err)
+{
+	const char *sql = f->store_id ? SQL_EXPORT_VISITS_STORE : SQL_EXPORT_VISITS_ALL;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return export_fail(st, err, "prepare");
+	bind_filter(s, f);
+	struct visit_ctx g = { fn, arg };
+	return export_run(st, s, visit_row, &g, rows, stopped, err);
+}
