@@ -36,7 +36,10 @@ enum {
 enum {
 	API_PUBLIC = 1 << 0,  /* no token needed */
 	API_BODY = 1 << 1,    /* a JSON object body is required */
+	API_UPLOAD = 1 << 2,  /* a file body (CSV) up to API_UPLOAD_LIMIT, not JSON */
 };
+
+#define API_UPLOAD_LIMIT (32u * 1024 * 1024)
 
 #define API_MAX_PARAMS 4
 
@@ -45,6 +48,7 @@ struct api_config {
 	int tz_offset_min;     /* offset used to print times */
 	int64_t session_ttl;   /* seconds a login lasts */
 	size_t body_limit;     /* bytes */
+	const char *db_url;    /* for work that runs on its own connection (imports) */
 };
 
 struct api_req {
@@ -105,8 +109,12 @@ extern const struct api_route api_fact_routes[];
 extern const struct api_route api_visit_routes[];
 extern const struct api_route api_export_routes[];
 extern const struct api_route api_merge_routes[];
+extern const struct api_route api_import_routes[];
 /* NULL-terminated list of the tables above. */
 extern const struct api_route *const api_tables[];
+
+/* The body limit for a request: API_UPLOAD_LIMIT for upload routes, else dflt. */
+size_t api_body_limit(const char *method, const char *path, size_t dflt);
 
 /* Run one request through lookup, checks and its handler. */
 void api_dispatch(struct api_req *r);

@@ -17,7 +17,7 @@
 const struct api_route *const api_tables[] = {
 	api_auth_routes,     api_catalog_routes, api_customer_routes,
 	api_fact_routes,     api_visit_routes,   api_export_routes,
-	api_merge_routes,    NULL,
+	api_merge_routes,    api_import_routes, NULL,
 };
 
 unsigned api_status_of(enum lk_rc rc)
@@ -152,6 +152,48 @@ static bool json_content_type(const char *ct)
 	return *ct == '\0' || *ct == ';';
 }
 
+/* An uploaded file: within the upload limit, not empty, sent as CSV or bytes. */
+static bool check_upload(struct api_req *r)
+{
+	static const char *const types[] = { "text/csv", "application/octet-stream",
+					     "application/vnd.ms-excel", "text/plain", NULL };
+	if (r->body_too_big) {
+		lk_fail(&r->err, LK_ETOOBIG, "body_too_large", "file", "the file is over %u MiB",
+			API_UPLOAD_LIMIT / (1024 * 1024));
+		return false;
+	}
+	const char *ct = r->content_type;
+	bool ok = false;
+	for (int i = 0; ct && types[i] && !ok; i++) {
+		size_t n = strlen(types[i]);
+		ok = strncasecmp(ct, types[i], n) == 0 && (ct[n] == '\0' || ct[n] == ';');
+	}
+	if (!ok) {
+		lk_fail(&r->err, LK_EMEDIA, "unsupported_media_type", "file",
+			"send the file as 'text/csv'");
+		return false;
+	}
+	if (!r->body || r->body_len == 0) {
+		lk_fail(&r->err, LK_EINVAL, "missing_field", "file", "the file is empty");
+		return false;
+	}
+	return true;
+}
+
+size_t api_body_limit(const char *method, const char *path, size_t dflt)
+{
+	for (int t = 0; api_tables[t]; t++) {
+		for (const struct api_route *rt = api_tables[t]; rt->pattern; rt++) {
+			int64_t params[API_MAX_PARAMS];
+			int np;
+			if ((rt->flags & API_UPLOAD) && strcmp(rt->method, method) == 0 &&
+			    match(rt->pattern, path, params, &np))
+				return API_UPLOAD_LIMIT;
+		}
+	}
+	return dflt;
+}
+
 static bool parse_body(struct api_req *r)
 {
 	if (r->body_too_big) {
@@ -226,6 +268,8 @@ void api_dispatch(struct api_req *r)
 			return;
 		}
 	}
+	if ((found->flags & API_UPLOAD) && !check_upload(r))
+		return;
 	if ((found->flags & API_BODY) && !parse_body(r))
 		return;
 	found->fn(r);

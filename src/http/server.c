@@ -225,7 +225,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		cn = calloc(1, sizeof(*cn));
 		if (!cn)
 			return MHD_NO;
-		buf_init(&cn->body, srv->cfg->body_limit);
+		buf_init(&cn->body, api_body_limit(method, url, srv->cfg->body_limit));
 		cn->start_us = lk_mono_us();
 		snprintf(cn->request_id, sizeof(cn->request_id), "%s-%llu", srv->id_prefix,
 			 (unsigned long long)atomic_fetch_add(&srv->next_id, 1));
@@ -347,6 +347,7 @@ enum lk_rc http_serve(const struct http_config *cfg, struct lk_err *err)
 	srv.api.tz_offset_min = cfg->tz_offset_min;
 	srv.api.session_ttl = cfg->session_ttl;
 	srv.api.body_limit = cfg->body_limit;
+	srv.api.db_url = cfg->db_url;
 	unsigned char rnd[4];
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(srv.id_prefix, sizeof(srv.id_prefix), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],

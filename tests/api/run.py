@@ -25,7 +25,8 @@ sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
 
-TEST_MODULES = ("test_api", "test_static", "test_durability", "test_export", "test_merge")
+TEST_MODULES = ("test_api", "test_static", "test_durability", "test_export", "test_merge",
+                "test_imports")
 
 
 def main():
