@@ -6,8 +6,9 @@
 set -euo pipefail
 what=${1:-run}
 
+# zlib1g-dev: xlsxwriter's pkg-config names -lz, but libxlsxwriter-dev does not pull it in
 run_pkgs=(build-essential pkg-config meson ninja-build libmicrohttpd-dev libjansson-dev
-          libsqlite3-dev libsodium-dev libxlsxwriter-dev libcsv-dev ca-certificates)
+          libsqlite3-dev libsodium-dev libxlsxwriter-dev zlib1g-dev libcsv-dev ca-certificates)
 test_pkgs=(libcmocka-dev python3 python3-openpyxl sqlite3 clang libclang-rt-14-dev chromium fonts-noto-cjk)
 
 pkgs=("${run_pkgs[@]}")
