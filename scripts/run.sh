@@ -6,8 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh run
-[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
-ninja -C build >/dev/null
+[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized
+ninja -C build
 scripts/build-web.sh >/dev/null
 db=${LAOKE_DB:-sqlite:data/laoke.db}
 listen=${LAOKE_LISTEN:-127.0.0.1:8080}

@@ -28,7 +28,16 @@ count() {
 step() { echo; echo "==> $*"; }
 
 step "build (-Wall -Wextra -Werror)"
-[ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null || exit 1
+# (re)configure with the tests required: a missing cmocka or python3 fails here, loudly
+setup() {
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then
+    meson setup --reconfigure "$dir" -Dtests=enabled "$@" >/dev/null
+  else
+    meson setup "$dir" -Dtests=enabled "$@" >/dev/null
+  fi
+}
+setup build --buildtype=debugoptimized || exit 1
 ninja -C build || exit 1
 
 step "unit, store and API tests"
@@ -37,9 +46,7 @@ meson test -C build --print-errorlogs --no-rebuild 2>&1 | tee build/test-output.
 count build/meson-logs/testlog.txt build/test-output.txt
 
 step "the same under ASan + UBSan"
-[ -f build-asan/build.ninja ] ||
-  meson setup build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
-    >/dev/null || exit 1
+setup build-asan --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 ninja -C build-asan || exit 1
 meson test -C build-asan --print-errorlogs --no-rebuild --timeout-multiplier 3 2>&1 |
   tee build-asan/test-output.txt
