@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Foundation figures: guest lookup by phone tail and durable visit recording
 # over HTTP with keep-alive, on a fresh database of N guests.
-#   bench/foundation.sh [GUESTS]     (default 20000; needs wrk, python3)
+#   bench/foundation.sh [GUESTS]     (default 20000; needs wrk, python3;
+#                                    LAOKE_BUILD=DIR for a build other than build/)
 # Prints requests/s and latency from wrk. Not a test: no assertion on speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 guests=${1:-20000}
-bin=build/laoke
+bin=${LAOKE_BUILD:-build}/laoke
 [ -x $bin ] || { echo "build first: ninja -C build" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 dir=$(mktemp -d)

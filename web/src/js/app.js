@@ -10,6 +10,7 @@ import { doorPage } from './pages/door.js';
 import { guestPage } from './pages/guest.js';
 import { newGuestPage } from './pages/guest-new.js';
 import { duplicatesPage } from './pages/duplicates.js';
+import { importPage } from './pages/import.js';
 
 const main = document.getElementById('main');
 
@@ -18,6 +19,7 @@ route('/', doorPage);
 route('/guests/new', newGuestPage);
 route('/guests/:id', guestPage);
 route('/duplicates', duplicatesPage);
+route('/import', importPage);
 fallback(doorPage);
 
 let current = null;

@@ -7,6 +7,7 @@ import { t, setLang, currentLang } from './i18n.js';
 import { api, currentUser, clearSession, storeMap } from './api.js';
 import { navigate } from './router.js';
 import { mayMerge } from './pages/duplicates.js';
+import { mayImport } from './pages/import.js';
 
 const top = document.getElementById('top');
 
@@ -34,7 +35,8 @@ export function renderHeader(rerender) {
     h('nav', { class: 'top-nav' },
       h('a', { href: '/', 'data-link': '', class: 'top-link' }, t('nav.door')),
       h('a', { href: '/guests/new', 'data-link': '', class: 'top-link' }, t('nav.new_guest')),
-      mayMerge(user) ? h('a', { href: '/duplicates', 'data-link': '', class: 'top-link', id: 'nav-duplicates' }, t('nav.duplicates')) : null),
+      mayMerge(user) ? h('a', { href: '/duplicates', 'data-link': '', class: 'top-link', id: 'nav-duplicates' }, t('nav.duplicates')) : null,
+      mayImport(user) ? h('a', { href: '/import', 'data-link': '', class: 'top-link', id: 'nav-import' }, t('nav.import')) : null),
     h('div', { class: 'top-user' },
       h('span', { class: 'top-name', id: 'top-name' }, user.display_name || user.username),
       h('span', { class: 'role-badge', id: 'top-role' }, t(`role.${user.role}`)),
