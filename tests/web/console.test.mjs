@@ -8,13 +8,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { ROOT, buildWeb, addUser, startServer, client, monthDayIn } from './server.mjs';
+import { launchBrowser, openPage, finish, loginAs, shot, noHorizontalScroll } from './browser.mjs';
+import { buildWeb, addUser, startServer, client, monthDayIn } from './server.mjs';
 
-const SHOTS = join(ROOT, 'tests/artifacts/web');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 let srv;
 let browser;
@@ -23,7 +19,6 @@ const ADMIN = { user: 'admin1', pass: 'admin-pass-1', name: '王经理' };
 const WAITER = { user: 'waiter1', pass: 'waiter-pass-1', name: '小李' };
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   buildWeb();
   srv = await startServer();
   addUser(srv.db, ADMIN.user, 'admin', ADMIN.pass, ['--display-name', ADMIN.name]);
@@ -50,11 +45,7 @@ before(async () => {
     customer_id: zhang.id, store_id: store.id, party_size: 2, visited_at: '2024-05-01T12:00:00+08:00',
     items: [{ dish_id: dish['虾滑'], qty: 1 }, { dish_id: dish['酸梅汤'], qty: 2 }],
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -62,40 +53,14 @@ after(async () => {
   if (srv) await srv.stop();
 });
 
-async function newPage(viewport = { width: 1024, height: 768 }) {
-  const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await ctx.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) page.errors.push(m.text());
-  });
-  return page;
-}
+const newPage = (viewport) => openPage(browser, viewport);
 
-/* close the page's context; the page must have thrown no error */
-async function finish(page) {
-  const errors = page.errors;
-  await page.context().close();
-  assert.deepEqual(errors, [], 'no script or CSP error in the page');
-}
 
-async function login(page, who) {
-  await page.goto(`${srv.base}/`);
-  await page.waitForSelector('#login-form');
-  await page.fill('#login-username', who.user);
-  await page.fill('#login-password', who.pass);
-  await page.click('#login-submit');
-  await page.waitForSelector('#door-search');
-}
+const login = (page, who) => loginAs(page, srv.base, who);
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
-async function noHorizontalScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
-}
+
+
 
 /* open 张伟's card from the door by typing the phone tail */
 async function openZhangByTail(page) {

@@ -10,13 +10,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { ROOT, buildWeb, addUser, startServer, client } from './server.mjs';
+import { launchBrowser, openPage, finish, loginAs, shot, noHorizontalScroll } from './browser.mjs';
+import { buildWeb, addUser, startServer, client } from './server.mjs';
 
-const SHOTS = join(ROOT, 'tests/artifacts/web');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 let srv;
 let api;
@@ -27,7 +23,6 @@ const MANAGER = { user: 'manager1', pass: 'manager-pass-1', name: '陈经理' };
 const WAITER = { user: 'waiter1', pass: 'waiter-pass-1', name: '小李' };
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   buildWeb();
   srv = await startServer();
   addUser(srv.db, ADMIN.user, 'admin', ADMIN.pass, ['--display-name', ADMIN.name]);
@@ -54,11 +49,7 @@ before(async () => {
   await visit(g.lA, '2024-02-14T18:00:00+08:00', 30000);
   await visit(g.wA, '2024-01-10T18:00:00+08:00', 10000);
   await api.call('POST', `/customers/${g.zB.id}/facts`, { kind: 'allergy', value: '花生' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -66,39 +57,14 @@ after(async () => {
   if (srv) await srv.stop();
 });
 
-async function newPage(viewport = { width: 1024, height: 768 }) {
-  const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await ctx.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) page.errors.push(m.text());
-  });
-  return page;
-}
+const newPage = (viewport) => openPage(browser, viewport);
 
-async function finish(page) {
-  const errors = page.errors;
-  await page.context().close();
-  assert.deepEqual(errors, [], 'no script or CSP error in the page');
-}
 
-async function login(page, who) {
-  await page.goto(`${srv.base}/`);
-  await page.waitForSelector('#login-form');
-  await page.fill('#login-username', who.user);
-  await page.fill('#login-password', who.pass);
-  await page.click('#login-submit');
-  await page.waitForSelector('#door-search');
-}
+const login = (page, who) => loginAs(page, srv.base, who);
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
-async function noHorizontalScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
-}
+
+
 
 const pairSel = (a, b) => `#pair-${a.id}-${b.id}`;
 

@@ -10,13 +10,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchBrowser, openPage, finish, loginAs, shot, noHorizontalScroll } from './browser.mjs';
 import { ROOT, buildWeb, addUser, startServer, client } from './server.mjs';
 
-const SHOTS = join(ROOT, 'tests/artifacts/web');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 let srv;
 let api;
@@ -31,7 +29,6 @@ const GUESTS_CSV = Buffer.from('姓名,手机,性别,生日\n张三,13812345678,
 const STRICT_CSV = Buffer.from('姓名,手机\n赵六,13700001111\n钱七,999\n', 'utf8');
 
 before(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   buildWeb();
   srv = await startServer();
   addUser(srv.db, ADMIN.user, 'admin', ADMIN.pass, ['--display-name', ADMIN.name]);
@@ -43,11 +40,7 @@ before(async () => {
   }
   addUser(srv.db, MANAGER.user, 'manager', MANAGER.pass, ['--display-name', MANAGER.name, '--store', 'SH01']);
   addUser(srv.db, WAITER.user, 'waiter', WAITER.pass, ['--display-name', WAITER.name, '--store', 'SH01']);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -55,39 +48,14 @@ after(async () => {
   if (srv) await srv.stop();
 });
 
-async function newPage(viewport = { width: 1024, height: 768 }) {
-  const ctx = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await ctx.newPage();
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) page.errors.push(m.text());
-  });
-  return page;
-}
+const newPage = (viewport) => openPage(browser, viewport);
 
-async function finish(page) {
-  const errors = page.errors;
-  await page.context().close();
-  assert.deepEqual(errors, [], 'no script or CSP error in the page');
-}
 
-async function login(page, who) {
-  await page.goto(`${srv.base}/`);
-  await page.waitForSelector('#login-form');
-  await page.fill('#login-username', who.user);
-  await page.fill('#login-password', who.pass);
-  await page.click('#login-submit');
-  await page.waitForSelector('#door-search');
-}
+const login = (page, who) => loginAs(page, srv.base, who);
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
-async function noHorizontalScroll(page) {
-  return page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
-}
+
+
 
 const stat = (page, key) => page.textContent(`#imp-sum-${key} .v`).then(Number);
 
