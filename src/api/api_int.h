@@ -37,6 +37,10 @@ bool qry_cursor(struct api_req *r, int64_t *cursor);
 /* Time as RFC 3339 at the configured offset, or JSON null for 0. */
 json_t *jtime(const struct api_req *r, int64_t t);
 json_t *jstr_or_null(const char *s);
+/* "MM-DD" or "YYYY-MM-DD", JSON null when month is 0. */
+json_t *jbirthday(int y, int m, int d);
+/* Set "phone" (full for admin and manager, else null) and "phone_masked" on o. */
+void jphone_set(const struct api_req *r, json_t *o, const char *phone);
 
 json_t *customer_json(const struct api_req *r, const struct lk_customer *c);
 json_t *visit_json(const struct api_req *r, const struct lk_visit *v);

@@ -132,7 +132,21 @@ json_t *jstr_or_null(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
-static json_t *jbirthday(int y, int m, int d)
+void jphone_set(const struct api_req *r, json_t *o, const char *phone)
+{
+	/* the full number only for roles that call guests back; others see it masked */
+	bool full = strcmp(r->user.role, "admin") == 0 || strcmp(r->user.role, "manager") == 0;
+	json_object_set_new(o, "phone", full ? jstr_or_null(phone) : json_null());
+	if (phone[0]) {
+		char masked[24];
+		lk_phone_mask(phone, masked, sizeof(masked));
+		json_object_set_new(o, "phone_masked", json_string(masked));
+	} else {
+		json_object_set_new(o, "phone_masked", json_null());
+	}
+}
+
+json_t *jbirthday(int y, int m, int d)
 {
 	if (!m)
 		return json_null();
@@ -146,16 +160,7 @@ json_t *customer_json(const struct api_req *r, const struct lk_customer *c)
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(c->id));
 	json_object_set_new(o, "name", json_string(c->name));
-	/* the full number only for roles that call guests back; others see it masked */
-	bool full = strcmp(r->user.role, "admin") == 0 || strcmp(r->user.role, "manager") == 0;
-	json_object_set_new(o, "phone", full ? jstr_or_null(c->phone) : json_null());
-	if (c->phone[0]) {
-		char masked[24];
-		lk_phone_mask(c->phone, masked, sizeof(masked));
-		json_object_set_new(o, "phone_masked", json_string(masked));
-	} else {
-		json_object_set_new(o, "phone_masked", json_null());
-	}
+	jphone_set(r, o, c->phone);
 	json_object_set_new(o, "gender", json_string(c->gender));
 	json_object_set_new(o, "birthday", jbirthday(c->birth_year, c->birth_month, c->birth_day));
 	json_object_set_new(o, "home_store_id",

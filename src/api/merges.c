@@ -18,31 +18,15 @@
  */
 #define DUPE_SCAN_BUDGET 1000
 
-static json_t *jbday(int y, int m, int d)
-{
-	if (!m)
-		return json_null();
-	char buf[16];
-	lk_birthday_format(y, m, d, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 /* The key fields shown side by side. */
 static json_t *side_json(const struct api_req *r, const struct lk_customer *c)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(c->id));
 	json_object_set_new(o, "name", json_string(c->name));
-	json_object_set_new(o, "phone", jstr_or_null(c->phone));
-	if (c->phone[0]) {
-		char masked[24];
-		lk_phone_mask(c->phone, masked, sizeof(masked));
-		json_object_set_new(o, "phone_masked", json_string(masked));
-	} else {
-		json_object_set_new(o, "phone_masked", json_null());
-	}
+	jphone_set(r, o, c->phone);
 	json_object_set_new(o, "gender", json_string(c->gender));
-	json_object_set_new(o, "birthday", jbday(c->birth_year, c->birth_month, c->birth_day));
+	json_object_set_new(o, "birthday", jbirthday(c->birth_year, c->birth_month, c->birth_day));
 	json_object_set_new(o, "home_store_id",
 			    c->home_store_id ? json_integer(c->home_store_id) : json_null());
 	json_object_set_new(o, "version", json_integer(c->version));

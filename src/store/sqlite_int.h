@@ -61,6 +61,12 @@ static inline void col_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
  */
 void sq_bind_customer_profile(sqlite3_stmt *s, const struct lk_customer *c);
 
+/*
+ * Bind family member i of c as (customer_id, position, relation, name,
+ * birth_year, birth_month, birth_day) of an INSERT INTO family_members.
+ */
+void sq_bind_family_member(sqlite3_stmt *s, const struct lk_customer *c, int i);
+
 /* The visit and item INSERTs shared by store_visit_add() and the bulk loader. */
 extern const char lk_sql_visit_insert[];
 extern const char lk_sql_item_insert[];

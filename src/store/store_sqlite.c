@@ -877,16 +877,9 @@ static enum lk_rc cust_save_family(struct store *st, const struct lk_customer *c
 	sqlite3_bind_int64(s, 1, c->id);
 	enum lk_rc rc = step_done(st, s, err, "family");
 	for (int i = 0; rc == LK_OK && i < c->nfamily; i++) {
-		const struct lk_family_member *m = &c->family[i];
 		if (!(s = prep(st, SQL_FAMILY_ADD, err)))
 			return LK_EDB;
-		sqlite3_bind_int64(s, 1, c->id);
-		sqlite3_bind_int(s, 2, i);
-		bind_str(s, 3, m->relation);
-		bind_str(s, 4, m->name);
-		bind_opt_int(s, 5, m->birth_year);
-		bind_opt_int(s, 6, m->birth_month);
-		bind_opt_int(s, 7, m->birth_day);
+		sq_bind_family_member(s, c, i);
 		rc = step_done(st, s, err, "family member");
 	}
 	return rc;
@@ -929,6 +922,18 @@ static enum lk_rc store_exists(struct store *st, int64_t id, const char *field,
 		return lk_fail(err, LK_EINVAL, "unknown_store", field, "'%s' %lld is not a store",
 			       field, (long long)id);
 	return rc;
+}
+
+void sq_bind_family_member(sqlite3_stmt *s, const struct lk_customer *c, int i)
+{
+	const struct lk_family_member *m = &c->family[i];
+	sqlite3_bind_int64(s, 1, c->id);
+	sqlite3_bind_int(s, 2, i);
+	bind_str(s, 3, m->relation);
+	bind_str(s, 4, m->name);
+	bind_opt_int(s, 5, m->birth_year);
+	bind_opt_int(s, 6, m->birth_month);
+	bind_opt_int(s, 7, m->birth_day);
 }
 
 void sq_bind_customer_profile(sqlite3_stmt *s, const struct lk_customer *c)

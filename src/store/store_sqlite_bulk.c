@@ -326,15 +326,8 @@ enum lk_rc store_bulk_customer(struct store_bulk *b, struct lk_customer *c, stru
 		return rc;
 	c->id = sqlite3_last_insert_rowid(b->st->db);
 	for (int i = 0; i < c->nfamily && i < LK_FAMILY_MAX; i++) {
-		const struct lk_family_member *m = &c->family[i];
 		s = b->s[S_FAMILY];
-		sqlite3_bind_int64(s, 1, c->id);
-		sqlite3_bind_int(s, 2, i);
-		bind_str(s, 3, m->relation);
-		bind_str(s, 4, m->name);
-		bind_opt_int(s, 5, m->birth_year);
-		bind_opt_int(s, 6, m->birth_month);
-		bind_opt_int(s, 7, m->birth_day);
+		sq_bind_family_member(s, c, i);
 		if ((rc = bulk_step(b, s, err, "family member")) != LK_OK)
 			return rc;
 	}
