@@ -199,6 +199,25 @@ static enum lk_rc find_store(struct imp *m, const char *text, int64_t *id, int64
 
 /* ---- dishes file ---- */
 
+/* A database failure ends the import: keep its error. Bad rows are not fatal. */
+static bool fatal(struct imp *m, enum lk_rc rc, const struct lk_err *e)
+{
+	if (rc != LK_EDB && rc != LK_ENOMEM)
+		return false;
+	*m->err = *e;
+	m->fatal = rc;
+	return true;
+}
+
+/* A row of a guests or dishes file written: count what happened to it. */
+static void count_row(struct imp *m, enum lk_import_outcome out)
+{
+	m->sum->inserted += out == LK_IMPORT_INSERTED;
+	m->sum->updated += out == LK_IMPORT_UPDATED;
+	m->sum->unchanged += out == LK_IMPORT_UNCHANGED;
+	tx_tick(m, 1);
+}
+
 static void dish_row(struct imp *m)
 {
 	struct lk_err e;
@@ -251,18 +270,12 @@ static void dish_row(struct imp *m)
 		return;
 	enum lk_import_outcome out;
 	enum lk_rc rc = store_import_dish(m->st, &d, code, &out, &e);
-	if (rc == LK_EDB || rc == LK_ENOMEM) {
-		*m->err = e;
-		m->fatal = rc;
+	if (rc == LK_OK) {
+		count_row(m, out);
 		return;
 	}
-	if (rc != LK_OK)
-		goto rejected;
-	m->sum->inserted += out == LK_IMPORT_INSERTED;
-	m->sum->updated += out == LK_IMPORT_UPDATED;
-	m->sum->unchanged += out == LK_IMPORT_UNCHANGED;
-	tx_tick(m, 1);
-	return;
+	if (fatal(m, rc, &e))
+		return;
 rejected:
 	reject_cur(m, bad, &e);
 }
@@ -392,18 +405,12 @@ static void guest_row(struct imp *m)
 		return;
 	enum lk_import_outcome out;
 	enum lk_rc rc = store_import_guest(m->st, &c, mask, allergy, &out, &e);
-	if (rc == LK_EDB || rc == LK_ENOMEM) {
-		*m->err = e;
-		m->fatal = rc;
+	if (rc == LK_OK) {
+		count_row(m, out);
 		return;
 	}
-	if (rc != LK_OK)
-		goto rejected;
-	m->sum->inserted += out == LK_IMPORT_INSERTED;
-	m->sum->updated += out == LK_IMPORT_UPDATED;
-	m->sum->unchanged += out == LK_IMPORT_UNCHANGED;
-	tx_tick(m, 1);
-	return;
+	if (fatal(m, rc, &e))
+		return;
 rejected:
 	reject_cur(m, bad, &e);
 }
@@ -809,11 +816,8 @@ static void write_orders(struct imp *m)
 		enum lk_import_outcome out;
 		bool created;
 		enum lk_rc rc = store_import_visit(m->st, &v, o->phone, o->name, &out, &created, &e);
-		if (rc == LK_EDB || rc == LK_ENOMEM) {
-			*m->err = e;
-			m->fatal = rc;
+		if (fatal(m, rc, &e))
 			return;
-		}
 		if (rc != LK_OK) {
 			order_reject(m, o, e.msg, o->lines[0], "");
 			continue;
