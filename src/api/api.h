@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/model.h"
+#include "permissions.h" /* generated from docs/ROLES.md */
 #include "store/store.h"
 #include "util/rc.h"
 
@@ -28,8 +29,6 @@ enum {
 	ROLE_WAITER = 1 << 3,
 	ROLE_SUPPORT = 1 << 4,
 	ROLES_ALL = 0x1f,
-	ROLES_GUEST_READ = ROLE_ADMIN | ROLE_MANAGER | ROLE_ANALYST | ROLE_WAITER,
-	ROLES_GUEST_WRITE = ROLE_ADMIN | ROLE_MANAGER | ROLE_WAITER,
 };
 
 /* Route flags. */
@@ -71,8 +70,23 @@ struct api_req {
 	int nparams;
 	json_t *json;                /* the parsed body (API_BODY routes) */
 	bool authed;
-	struct lk_user user;
+	struct lk_user user;         /* the staff member; for an API key, its creator's name */
 	unsigned char token_hash[32];
+	int64_t key_id;              /* > 0: authenticated by this API key, not a session */
+	char key_scopes[256];        /* the key's scopes, space-separated */
+	struct lk_scope scope;       /* the stores this request may see */
+
+	/*
+	 * audit: dispatch appends one audit_log row after the handler when the
+	 * route names an action (or the handler sets one, or an API key was
+	 * used). Handlers may set the target, add detail (never guest PII:
+	 * ids, counts and field names only) or skip the row.
+	 */
+	const char *audit_action;    /* overrides the route's */
+	const char *audit_target_type;
+	int64_t audit_target_id;
+	json_t *audit_detail;        /* owned by the request */
+	bool audit_skip;
 
 	/* out */
 	unsigned status;             /* HTTP status when resp is set */
@@ -97,9 +111,15 @@ struct api_route {
 	const char *method;
 	const char *pattern;   /* "/api/v1/customers/{id}/facts"; {id} is a positive integer */
 	api_handler fn;
-	unsigned roles;        /* ROLE_* bits allowed; ignored with API_PUBLIC */
+	enum lk_perm perm;     /* the permission needed (docs/ROLES.md); ignored with API_PUBLIC */
 	unsigned flags;        /* API_* */
+	const char *audit;     /* audit action written after the request, NULL for none */
 };
+
+/* The roles (ROLE_* bits) that hold perm, from the matrix. */
+unsigned api_perm_roles(enum lk_perm perm);
+/* Whether the request's user (or API key) holds perm. */
+bool api_can(const struct api_req *r, enum lk_perm perm);
 
 /* The route tables of every resource, NULL-pattern terminated each. */
 extern const struct api_route api_auth_routes[];
@@ -110,6 +130,10 @@ extern const struct api_route api_visit_routes[];
 extern const struct api_route api_export_routes[];
 extern const struct api_route api_merge_routes[];
 extern const struct api_route api_import_routes[];
+extern const struct api_route api_user_routes[];   /* users.c: staff accounts */
+extern const struct api_route api_key_routes[];    /* keys.c: API keys */
+extern const struct api_route api_rights_routes[]; /* rights.c: consent, guest export, erasure */
+extern const struct api_route api_audit_routes[];  /* audit.c: the audit log */
 /* NULL-terminated list of the tables above. */
 extern const struct api_route *const api_tables[];
 

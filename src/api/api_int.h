@@ -7,6 +7,21 @@
 
 #include "api/api.h"
 
+/* API keys start with this, so the router knows where to look a token up. */
+#define API_KEY_PREFIX "lkk_"
+
+/*
+ * keys.c: authenticate r by the API key whose hash is r->token_hash. On
+ * success fills r->key_id, r->key_scopes, r->scope (the key's store) and
+ * r->user (id 0, username = the key's name, role "api_key"), updates the
+ * key's last-used time and returns true; false for unknown or revoked keys
+ * (r->err set only on a database failure).
+ */
+bool api_key_auth(struct api_req *r);
+
+/* The names of the permissions role holds, as a JSON array (for login and /auth/me). */
+json_t *api_role_perms_json(const char *role);
+
 /* Answer with status and an object (stolen). */
 void api_reply(struct api_req *r, unsigned status, json_t *obj);
 /* Answer with an error (status from rc). */

@@ -81,6 +81,7 @@ static void login(struct api_req *r)
 	json_object_set_new(o, "token", json_string(token));
 	json_object_set_new(o, "expires_at", jtime(r, expires));
 	json_object_set_new(o, "user", user_json(&u));
+	json_object_set_new(o, "permissions", api_role_perms_json(u.role));
 	sodium_memzero(token, sizeof(token));
 	api_reply(r, 200, o);
 }
@@ -98,12 +99,13 @@ static void me(struct api_req *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "user", user_json(&r->user));
+	json_object_set_new(o, "permissions", api_role_perms_json(r->user.role));
 	api_reply(r, 200, o);
 }
 
 const struct api_route api_auth_routes[] = {
-	{ "POST", "/api/v1/auth/login", login, 0, API_PUBLIC | API_BODY },
-	{ "POST", "/api/v1/auth/logout", logout, ROLES_ALL, 0 },
-	{ "GET", "/api/v1/auth/me", me, ROLES_ALL, 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "POST", "/api/v1/auth/login", login, PERM_SESSION, API_PUBLIC | API_BODY, "auth.login" },
+	{ "POST", "/api/v1/auth/logout", logout, PERM_SESSION, 0, "auth.logout" },
+	{ "GET", "/api/v1/auth/me", me, PERM_SESSION, 0, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

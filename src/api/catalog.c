@@ -127,10 +127,10 @@ static void dishes_patch(struct api_req *r)
 }
 
 const struct api_route api_catalog_routes[] = {
-	{ "GET", "/api/v1/stores", stores_list, ROLES_ALL, 0 },
-	{ "POST", "/api/v1/stores", stores_create, ROLE_ADMIN, API_BODY },
-	{ "GET", "/api/v1/dishes", dishes_list, ROLES_ALL, 0 },
-	{ "POST", "/api/v1/dishes", dishes_create, ROLE_ADMIN | ROLE_MANAGER, API_BODY },
-	{ "PATCH", "/api/v1/dishes/{id}", dishes_patch, ROLE_ADMIN | ROLE_MANAGER, API_BODY },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "GET", "/api/v1/stores", stores_list, PERM_CATALOG_READ, 0, NULL },
+	{ "POST", "/api/v1/stores", stores_create, PERM_STORES_WRITE, API_BODY, "store.create" },
+	{ "GET", "/api/v1/dishes", dishes_list, PERM_CATALOG_READ, 0, NULL },
+	{ "POST", "/api/v1/dishes", dishes_create, PERM_DISHES_WRITE, API_BODY, "dish.create" },
+	{ "PATCH", "/api/v1/dishes/{id}", dishes_patch, PERM_DISHES_WRITE, API_BODY, "dish.update" },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -311,10 +311,10 @@ static void customers_search(struct api_req *r)
 }
 
 const struct api_route api_customer_routes[] = {
-	{ "POST", "/api/v1/customers", customers_create, ROLES_GUEST_WRITE, API_BODY },
-	{ "GET", "/api/v1/customers", customers_search, ROLES_GUEST_READ, 0 },
-	{ "GET", "/api/v1/customers/{id}", customers_get, ROLES_GUEST_READ, 0 },
-	{ "PATCH", "/api/v1/customers/{id}", customers_patch, ROLES_GUEST_WRITE, API_BODY },
-	{ "DELETE", "/api/v1/customers/{id}", customers_delete, ROLE_ADMIN | ROLE_MANAGER, 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "POST", "/api/v1/customers", customers_create, PERM_GUESTS_WRITE, API_BODY, "guest.create" },
+	{ "GET", "/api/v1/customers", customers_search, PERM_GUESTS_FIND, 0, NULL },
+	{ "GET", "/api/v1/customers/{id}", customers_get, PERM_GUESTS_FIND, 0, "guest.view" },
+	{ "PATCH", "/api/v1/customers/{id}", customers_patch, PERM_GUESTS_WRITE, API_BODY, "guest.update" },
+	{ "DELETE", "/api/v1/customers/{id}", customers_delete, PERM_GUESTS_DELETE, 0, "guest.delete" },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -615,10 +615,9 @@ static void exports_visits(struct api_req *r)
 	export_answer(r, API_EXPORT_VISITS);
 }
 
-#define ROLES_EXPORT (ROLE_ADMIN | ROLE_MANAGER | ROLE_ANALYST)
 
 const struct api_route api_export_routes[] = {
-	{ "GET", "/api/v1/exports/guests", exports_guests, ROLES_EXPORT, 0 },
-	{ "GET", "/api/v1/exports/visits", exports_visits, ROLES_EXPORT, 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "GET", "/api/v1/exports/guests", exports_guests, PERM_EXPORTS_READ, 0, "export.guests" },
+	{ "GET", "/api/v1/exports/visits", exports_visits, PERM_EXPORTS_READ, 0, "export.visits" },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -72,8 +72,8 @@ static void facts_delete(struct api_req *r)
 }
 
 const struct api_route api_fact_routes[] = {
-	{ "GET", "/api/v1/customers/{id}/facts", facts_list, ROLES_GUEST_READ, 0 },
-	{ "POST", "/api/v1/customers/{id}/facts", facts_create, ROLES_GUEST_WRITE, API_BODY },
-	{ "DELETE", "/api/v1/customers/{id}/facts/{id}", facts_delete, ROLES_GUEST_WRITE, 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "GET", "/api/v1/customers/{id}/facts", facts_list, PERM_GUESTS_FIND, 0, NULL },
+	{ "POST", "/api/v1/customers/{id}/facts", facts_create, PERM_GUESTS_WRITE, API_BODY, "guest.fact_add" },
+	{ "DELETE", "/api/v1/customers/{id}/facts/{id}", facts_delete, PERM_GUESTS_WRITE, 0, "guest.fact_delete" },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -351,8 +351,8 @@ static void imports_list(struct api_req *r)
 }
 
 const struct api_route api_import_routes[] = {
-	{ "POST", "/api/v1/imports", imports_create, ROLE_ADMIN | ROLE_MANAGER, API_UPLOAD },
-	{ "GET", "/api/v1/imports", imports_list, ROLE_ADMIN | ROLE_MANAGER, 0 },
-	{ "GET", "/api/v1/imports/{id}", imports_get, ROLE_ADMIN | ROLE_MANAGER, 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "POST", "/api/v1/imports", imports_create, PERM_IMPORTS_RUN, API_UPLOAD, "import.start" },
+	{ "GET", "/api/v1/imports", imports_list, PERM_IMPORTS_RUN, 0, NULL },
+	{ "GET", "/api/v1/imports/{id}", imports_get, PERM_IMPORTS_RUN, 0, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

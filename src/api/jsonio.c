@@ -134,8 +134,8 @@ json_t *jstr_or_null(const char *s)
 
 void jphone_set(const struct api_req *r, json_t *o, const char *phone)
 {
-	/* the full number only for roles that call guests back; others see it masked */
-	bool full = strcmp(r->user.role, "admin") == 0 || strcmp(r->user.role, "manager") == 0;
+	/* the full number only for those who call guests back; others see it masked */
+	bool full = api_can(r, PERM_GUESTS_PHONE);
 	json_object_set_new(o, "phone", full ? jstr_or_null(phone) : json_null());
 	if (phone[0]) {
 		char masked[24];
@@ -259,6 +259,8 @@ json_t *user_json(const struct lk_user *u)
 	json_object_set_new(o, "display_name", json_string(u->display_name));
 	json_object_set_new(o, "role", json_string(u->role));
 	json_object_set_new(o, "store_id", u->store_id ? json_integer(u->store_id) : json_null());
+	json_object_set_new(o, "region", u->region[0] ? json_string(u->region) : json_null());
+	json_object_set_new(o, "disabled", json_boolean(u->disabled));
 	return o;
 }
 

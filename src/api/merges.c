@@ -212,12 +212,10 @@ static void merges_undo(struct api_req *r)
 }
 
 const struct api_route api_merge_routes[] = {
-	{ "GET", "/api/v1/customers/duplicates", duplicates_list, ROLE_ADMIN | ROLE_MANAGER, 0 },
-	{ "POST", "/api/v1/customers/duplicates/dismiss", duplicates_dismiss,
-	  ROLE_ADMIN | ROLE_MANAGER, API_BODY },
-	{ "POST", "/api/v1/customers/{id}/merge", customers_merge, ROLE_ADMIN | ROLE_MANAGER,
-	  API_BODY },
-	{ "GET", "/api/v1/merges/{id}", merges_get, ROLE_ADMIN | ROLE_MANAGER, 0 },
-	{ "POST", "/api/v1/merges/{id}/undo", merges_undo, ROLE_ADMIN | ROLE_MANAGER, 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "GET", "/api/v1/customers/duplicates", duplicates_list, PERM_GUESTS_MERGE, 0, NULL },
+	{ "POST", "/api/v1/customers/duplicates/dismiss", duplicates_dismiss, PERM_GUESTS_MERGE, API_BODY, "guest.duplicate_dismiss" },
+	{ "POST", "/api/v1/customers/{id}/merge", customers_merge, PERM_GUESTS_MERGE, API_BODY, "guest.merge" },
+	{ "GET", "/api/v1/merges/{id}", merges_get, PERM_GUESTS_MERGE, 0, NULL },
+	{ "POST", "/api/v1/merges/{id}/undo", merges_undo, PERM_GUESTS_MERGE, 0, "guest.merge_undo" },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -12,13 +12,51 @@
 
 #include "api/api_int.h"
 #include "core/rules.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 const struct api_route *const api_tables[] = {
-	api_auth_routes,     api_catalog_routes, api_customer_routes,
-	api_fact_routes,     api_visit_routes,   api_export_routes,
-	api_merge_routes,    api_import_routes, NULL,
+	api_auth_routes,   api_catalog_routes, api_customer_routes, api_fact_routes,
+	api_visit_routes,  api_export_routes,  api_merge_routes,    api_import_routes,
+	api_user_routes,   api_key_routes,     api_rights_routes,   api_audit_routes,
+	NULL,
 };
+
+unsigned api_perm_roles(enum lk_perm perm)
+{
+	return (unsigned)perm < PERM_COUNT ? lk_perms[perm].roles : 0;
+}
+
+json_t *api_role_perms_json(const char *role)
+{
+	json_t *a = json_array();
+	int ri = lk_enum_index(lk_roles, role);
+	for (int p = 0; ri >= 0 && p < PERM_COUNT; p++)
+		if (lk_perms[p].roles & (1u << ri))
+			json_array_append_new(a, json_string(lk_perms[p].name));
+	return a;
+}
+
+/* Whether the space-separated list has the word w. */
+static bool has_word(const char *list, const char *w)
+{
+	size_t n = strlen(w);
+	for (const char *p = list; (p = strstr(p, w)) != NULL; p += n) {
+		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return true;
+	}
+	return false;
+}
+
+bool api_can(const struct api_req *r, enum lk_perm perm)
+{
+	if (!r->authed || (unsigned)perm >= PERM_COUNT)
+		return false;
+	if (r->key_id > 0)
+		return lk_perms[perm].key_scope && has_word(r->key_scopes, lk_perms[perm].key_scope);
+	int ri = lk_enum_index(lk_roles, r->user.role);
+	return ri >= 0 && (lk_perms[perm].roles & (1u << ri));
+}
 
 unsigned api_status_of(enum lk_rc rc)
 {
@@ -116,6 +154,11 @@ static bool match(const char *pattern, const char *path, int64_t *params, int *n
 	return true;
 }
 
+/*
+ * Who sent the request: a staff session or an API key (keys start with
+ * API_KEY_PREFIX). Only the BLAKE2b hash of the token is looked up; the
+ * store compares it in constant time. Sets the request's scope.
+ */
 static bool bearer_user(struct api_req *r)
 {
 	const char *h = r->authorization;
@@ -129,13 +172,90 @@ static bool bearer_user(struct api_req *r)
 		return false;
 	crypto_generichash(r->token_hash, sizeof(r->token_hash), (const unsigned char *)tok, n,
 			   NULL, 0);
+	if (strncmp(tok, API_KEY_PREFIX, strlen(API_KEY_PREFIX)) == 0)
+		return api_key_auth(r);
 	struct lk_err e;
 	enum lk_rc rc = store_session_user(r->st, r->token_hash, lk_now(), &r->user, &e);
 	if (rc == LK_EDB) {
 		r->err = e;
 		return false;
 	}
-	return rc == LK_OK;
+	if (rc != LK_OK)
+		return false;
+	memset(&r->scope, 0, sizeof(r->scope));
+	if (strcmp(r->user.role, "admin") != 0) {
+		r->scope.store_id = r->user.store_id;
+		snprintf(r->scope.region, sizeof(r->scope.region), "%s", r->user.region);
+	}
+	return true;
+}
+
+/* The kind of thing a path's first {id} names: "/api/v1/customers/{id}" -> "customer". */
+static void target_type_of(const char *pattern, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	const char *id = strstr(pattern, "/{id}");
+	if (!id)
+		return;
+	const char *seg = id;
+	while (seg > pattern && seg[-1] != '/')
+		seg--;
+	size_t n = (size_t)(id - seg);
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, seg, n);
+	out[n] = '\0';
+	/* plural to singular: customers, merges, imports, users, keys, dishes */
+	if (n > 3 && strcmp(out + n - 3, "hes") == 0)
+		out[n - 2] = '\0';
+	else if (n > 1 && out[n - 1] == 's')
+		out[n - 1] = '\0';
+}
+
+/*
+ * Append the request to the audit log when its route (or handler) names an
+ * action, or an API key was used. Failed requests are written only for
+ * logins and refusals (403); other errors changed nothing.
+ */
+static void audit(struct api_req *r, const struct api_route *rt, unsigned status)
+{
+	const char *action = r->audit_action ? r->audit_action : rt->audit;
+	if (!action && r->key_id > 0)
+		action = "key.use";
+	if (!action && status == 403)
+		action = "access.denied";
+	if (!action || r->audit_skip)
+		return;
+	bool login = rt->audit && strcmp(rt->audit, "auth.login") == 0;
+	if (status >= 400 && !login && status != 403)
+		return;
+	struct lk_audit a;
+	memset(&a, 0, sizeof(a));
+	a.at = lk_now();
+	a.user_id = r->user.id;
+	snprintf(a.username, sizeof(a.username), "%s", r->user.username);
+	snprintf(a.role, sizeof(a.role), "%s", r->key_id > 0 ? "api_key" : r->user.role);
+	a.key_id = r->key_id;
+	snprintf(a.ip, sizeof(a.ip), "%s", r->client_ip ? r->client_ip : "");
+	snprintf(a.action, sizeof(a.action), "%s", action);
+	if (r->audit_target_type) {
+		snprintf(a.target_type, sizeof(a.target_type), "%s", r->audit_target_type);
+		a.target_id = r->audit_target_id;
+	} else if (r->nparams > 0) {
+		target_type_of(rt->pattern, a.target_type, sizeof(a.target_type));
+		a.target_id = r->params[0];
+	}
+	a.status = (int)status;
+	json_t *d = r->audit_detail ? json_incref(r->audit_detail) : json_object();
+	json_object_set_new(d, "method", json_string(r->method));
+	json_object_set_new(d, "path", json_string(rt->pattern));
+	char *txt = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(d);
+	a.detail = txt ? txt : "{}";
+	struct lk_err e;
+	if (store_audit_add(r->st, &a, &e) != LK_OK)
+		lk_log("error", "audit log write failed for %s: %s", action, e.msg);
+	free(txt);
 }
 
 static bool json_content_type(const char *ct)
@@ -225,7 +345,20 @@ static bool parse_body(struct api_req *r)
 	return true;
 }
 
+static void dispatch(struct api_req *r, const struct api_route **route);
+
 void api_dispatch(struct api_req *r)
+{
+	const struct api_route *rt = NULL;
+	dispatch(r, &rt);
+	if (rt) {
+		unsigned status = r->resp ? (r->status ? r->status : 200)
+			: r->file.path[0] ? 200 : api_status_of(r->err.rc);
+		audit(r, rt, status);
+	}
+}
+
+static void dispatch(struct api_req *r, const struct api_route **route)
 {
 	lk_err_clear(&r->err);
 	const struct api_route *found = NULL;
@@ -261,12 +394,21 @@ void api_dispatch(struct api_req *r)
 			return;
 		}
 		r->authed = true;
-		int ri = lk_enum_index(lk_roles, r->user.role);
-		if (ri < 0 || !(found->roles & (1u << ri))) {
-			lk_fail(&r->err, LK_EFORBIDDEN, "forbidden", NULL,
-				"role '%s' may not do this", r->user.role);
+		*route = found;
+		if (!api_can(r, found->perm)) {
+			if (r->key_id > 0)
+				lk_fail(&r->err, LK_EFORBIDDEN, "forbidden", NULL,
+					"this API key lacks the scope '%s'",
+					lk_perms[found->perm].key_scope ? lk_perms[found->perm].key_scope
+									: "(none: staff only)");
+			else
+				lk_fail(&r->err, LK_EFORBIDDEN, "forbidden", NULL,
+					"role '%s' may not do this (needs '%s')", r->user.role,
+					lk_perms[found->perm].name);
 			return;
 		}
+	} else {
+		*route = found;
 	}
 	if ((found->flags & API_UPLOAD) && !check_upload(r))
 		return;
@@ -296,6 +438,8 @@ void api_req_release(struct api_req *r)
 {
 	json_decref(r->json);
 	r->json = NULL;
+	json_decref(r->audit_detail);
+	r->audit_detail = NULL;
 	json_decref(r->resp);
 	r->resp = NULL;
 }

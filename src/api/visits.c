@@ -138,7 +138,7 @@ static void visits_of_customer(struct api_req *r)
 }
 
 const struct api_route api_visit_routes[] = {
-	{ "POST", "/api/v1/visits", visits_create, ROLES_GUEST_WRITE, API_BODY },
-	{ "GET", "/api/v1/customers/{id}/visits", visits_of_customer, ROLES_GUEST_READ, 0 },
-	{ NULL, NULL, NULL, 0, 0 },
+	{ "POST", "/api/v1/visits", visits_create, PERM_VISITS_WRITE, API_BODY, "visit.create" },
+	{ "GET", "/api/v1/customers/{id}/visits", visits_of_customer, PERM_GUESTS_FIND, 0, NULL },
+	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -46,10 +46,12 @@ const struct cli_cmd cli_cmds[] = {
 	  "with a random password, written to admin-password.txt beside the database\n"
 	  "(mode 0600) and printed once. Safe to run again: it changes nothing then.\n" },
 	{ "routes", cmd_routes, "list every API route and the roles allowed",
-	  "usage: laoke routes [--json]\n"
+	  "usage: laoke routes [--json | --markdown]\n"
 	  "\n"
-	  "Print the route tables: method, path and the roles that may call it\n"
-	  "('public' needs no token). The tests check docs and OpenAPI against this list.\n" },
+	  "Print the route tables: method, path, the permission each route needs and\n"
+	  "the roles holding it ('public' needs no token), from the matrix in\n"
+	  "docs/ROLES.md. --markdown prints the routes table of docs/ROLES.md. The\n"
+	  "tests check docs and OpenAPI against this list.\n" },
 	{ "demo", cmd_demo, "fill a new database with a generated hot-pot chain",
 	  "usage: laoke demo [--db URL] [--stores N] [--guests N] [--months N] [--seed S]\n"
 	  "                  [--now TIME]\n"

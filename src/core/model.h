@@ -135,14 +135,30 @@ struct lk_visit {
 
 void lk_visit_release(struct lk_visit *v);
 
+/*
+ * The stores an account (or API key) may see: one store, every store of a
+ * region, or all stores when both are empty. See docs/ROLES.md, "Scope".
+ */
+struct lk_scope {
+	int64_t store_id;               /* 0: not bound to one store */
+	char region[LK_TXT(LK_PLACE_MAX)]; /* "": not bound to a region */
+};
+
+static inline bool lk_scope_all(const struct lk_scope *s)
+{
+	return s->store_id == 0 && s->region[0] == '\0';
+}
+
 struct lk_user {
 	int64_t id;
 	char username[33];
 	char display_name[LK_TXT(LK_DISPLAY_MAX)];
 	char role[12];
-	int64_t store_id;               /* 0: all stores */
+	int64_t store_id;               /* 0: not bound to one store */
+	char region[LK_TXT(LK_PLACE_MAX)]; /* "": not bound to a region */
 	bool disabled;
 	int64_t created_at;
+	int64_t last_login_at;          /* 0: never */
 };
 
 #endif

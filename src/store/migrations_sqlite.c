@@ -172,6 +172,67 @@ const char *const lk_sqlite_migrations[] = {
 	"  undone_by INTEGER REFERENCES users(id)"
 	") STRICT;"
 	"CREATE INDEX merges_kept ON merges(kept_id);",
+	/*
+	 * 4: privacy: user scope by region, API keys, consent history, the
+	 * append-only audit log, stores a guest is known at, erasure.
+	 */
+	"ALTER TABLE users ADD COLUMN region TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN last_login_at INTEGER;"
+	"ALTER TABLE customers ADD COLUMN erased_at INTEGER;"
+	"CREATE TABLE api_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  prefix TEXT NOT NULL,"            /* the first characters, to recognise a key */
+	"  token_hash BLOB NOT NULL UNIQUE,"  /* BLAKE2b-256 of the whole key */
+	"  scopes TEXT NOT NULL,"             /* space-separated, e.g. 'visits:write' */
+	"  store_id INTEGER REFERENCES stores(id),"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER,"
+	"  revoked_at INTEGER,"
+	"  revoked_by INTEGER REFERENCES users(id)"
+	") STRICT;"
+	"CREATE TABLE consent_events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  consent INTEGER NOT NULL CHECK (consent IN (0,1)),"
+	"  channel TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  recorded_by INTEGER REFERENCES users(id),"
+	"  key_id INTEGER REFERENCES api_keys(id),"
+	"  note TEXT NOT NULL DEFAULT ''"
+	") STRICT;"
+	"CREATE INDEX consent_events_customer ON consent_events(customer_id, at, id);"
+	"CREATE TABLE guest_store_links ("
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  store_id INTEGER NOT NULL REFERENCES stores(id),"
+	"  via TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (customer_id, store_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE audit_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  user_id INTEGER REFERENCES users(id),"
+	"  username TEXT NOT NULL DEFAULT '',"
+	"  role TEXT NOT NULL DEFAULT '',"
+	"  key_id INTEGER REFERENCES api_keys(id),"
+	"  ip TEXT NOT NULL DEFAULT '',"
+	"  action TEXT NOT NULL,"
+	"  target_type TEXT NOT NULL DEFAULT '',"
+	"  target_id INTEGER,"
+	"  status INTEGER NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '{}'"
+	") STRICT;"
+	"CREATE INDEX audit_log_at ON audit_log(at, id);"
+	"CREATE INDEX audit_log_target ON audit_log(target_type, target_id, id);"
+	"CREATE INDEX audit_log_user ON audit_log(user_id, id);"
+	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit log is append-only');"
+	"END;"
+	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN"
+	"  SELECT RAISE(ABORT, 'the audit log is append-only');"
+	"END;",
 };
 
 const int lk_sqlite_nmigrations =

@@ -9,7 +9,7 @@
 #include "core/model.h"
 #include "util/rc.h"
 
-#define STMT_CACHE 96
+#define STMT_CACHE 192
 
 /* One connection and its cached statements (see store_sqlite.c). */
 struct store {

@@ -348,4 +348,46 @@ enum lk_rc store_merge_get(struct store *st, int64_t id, struct lk_merge *m, str
  */
 enum lk_rc store_merge_undo(struct store *st, int64_t id, int64_t user_id, struct lk_err *err);
 
+/* ---- the audit log (store_sqlite_audit.c): append-only ---- */
+
+struct lk_audit {
+	int64_t id;
+	int64_t at;
+	int64_t user_id;          /* 0: none (a failed login, an API key) */
+	char username[48];        /* the staff member, the login name tried, or the key's name */
+	char role[12];            /* a role, or "api_key" */
+	int64_t key_id;           /* > 0: the API key used */
+	char ip[48];
+	char action[40];          /* "guest.view", "auth.login", "export.guests" ... */
+	char target_type[24];     /* "customer", "merge", "user", "key" or "" */
+	int64_t target_id;
+	int status;               /* HTTP status of the request */
+	const char *detail;       /* JSON object text; add: borrowed; read: owned, free() */
+};
+
+/* Append one row. There is no update and no delete (the schema refuses both). */
+enum lk_rc store_audit_add(struct store *st, const struct lk_audit *a, struct lk_err *err);
+
+struct lk_audit_filter {
+	int64_t from, to;         /* at in [from, to); 0: open */
+	int64_t user_id;          /* 0: any */
+	const char *action;       /* exact, or a prefix ending in '.' ("guest."); NULL: any */
+	const char *target_type;  /* NULL: any */
+	int64_t target_id;        /* 0: any */
+	int64_t key_id;           /* 0: any */
+	int64_t before_id;        /* paging: rows with id < before_id; 0: newest first */
+	int limit;
+};
+
+/* Rows newest first; fn gets each (detail valid during the call); non-zero stops. */
+enum lk_rc store_audit_list(struct store *st, const struct lk_audit_filter *f,
+			    int (*fn)(const struct lk_audit *, void *), void *ctx,
+			    struct lk_err *err);
+
+/* ---- staff accounts (store_sqlite_users.c) ---- */
+
+/* ---- API keys (store_sqlite_keys.c) ---- */
+
+/* ---- consent, a guest's data, erasure (store_sqlite_rights.c) ---- */
+
 #endif

@@ -315,7 +315,9 @@ fail:
 
 /* ---- users and sessions ---- */
 
-#define USER_COLS "id, username, display_name, role, coalesce(store_id, 0), disabled, created_at"
+#define USER_COLS                                                                          \
+	"id, username, display_name, role, coalesce(store_id, 0), disabled, created_at,"    \
+	" region, coalesce(last_login_at, 0)"
 
 static void user_row(sqlite3_stmt *s, struct lk_user *u)
 {
@@ -327,11 +329,13 @@ static void user_row(sqlite3_stmt *s, struct lk_user *u)
 	u->store_id = sqlite3_column_int64(s, 4);
 	u->disabled = sqlite3_column_int(s, 5) != 0;
 	u->created_at = sqlite3_column_int64(s, 6);
+	col_text(s, 7, u->region, sizeof(u->region));
+	u->last_login_at = sqlite3_column_int64(s, 8);
 }
 
 static const char SQL_USER_ADD[] =
-	"INSERT INTO users(username, display_name, role, store_id, pwhash, disabled, created_at)"
-	" VALUES (?, ?, ?, ?, ?, 0, ?)";
+	"INSERT INTO users(username, display_name, role, store_id, pwhash, disabled, created_at,"
+	" region) VALUES (?, ?, ?, ?, ?, 0, ?, ?)";
 
 enum lk_rc store_user_add(struct store *st, struct lk_user *u, const char *pwhash,
 			  struct lk_err *err)
@@ -346,6 +350,7 @@ enum lk_rc store_user_add(struct store *st, struct lk_user *u, const char *pwhas
 	bind_opt_int(s, 4, u->store_id);
 	bind_str(s, 5, pwhash);
 	sqlite3_bind_int64(s, 6, u->created_at);
+	bind_str(s, 7, u->region);
 	enum lk_rc rc = step_done(st, s, err, "user");
 	if (rc == LK_ECONFLICT)
 		return lk_fail(err, LK_ECONFLICT, "duplicate_username", "username",
@@ -372,7 +377,7 @@ enum lk_rc store_user_by_name(struct store *st, const char *username, struct lk_
 	if (rc == SQLITE_ROW) {
 		user_row(s, u);
 		if (pwhash)
-			col_text(s, 7, pwhash, pwhash_sz);
+			col_text(s, 9, pwhash, pwhash_sz);
 		sqlite3_reset(s);
 		return LK_OK;
 	}
@@ -492,7 +497,8 @@ fail:
 
 static const char SQL_SESSION_USER[] =
 	"SELECT u.id, u.username, u.display_name, u.role, coalesce(u.store_id, 0), u.disabled,"
-	" u.created_at FROM sessions s JOIN users u ON u.id = s.user_id"
+	" u.created_at, u.region, coalesce(u.last_login_at, 0)"
+	" FROM sessions s JOIN users u ON u.id = s.user_id"
 	" WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0";
 
 enum lk_rc store_session_user(struct store *st, const unsigned char hash[32], int64_t now,

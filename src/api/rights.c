@@ -1,0 +1,6 @@
+/* rights.c - being written (issue 5). */
+#include "api/api_int.h"
+
+const struct api_route api_rights_routes[] = {
+	{ NULL, NULL, NULL, 0, 0, NULL },
+};

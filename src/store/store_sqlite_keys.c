@@ -1,0 +1,3 @@
+/* store_sqlite_keys.c - being written (issue 5). */
+#include "store/sqlite_int.h"
+#include "store/store.h"

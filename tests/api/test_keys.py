@@ -1,0 +1,1 @@
+"""test_keys.py - being written (issue 5)."""

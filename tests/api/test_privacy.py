@@ -1,0 +1,1 @@
+"""test_privacy.py - being written (issue 5)."""

@@ -1,0 +1,1 @@
+"""test_rights.py - being written (issue 5)."""

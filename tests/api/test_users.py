@@ -1,0 +1,1 @@
+"""test_users.py - being written (issue 5)."""
