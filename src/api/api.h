@@ -70,7 +70,7 @@ struct api_req {
 	int nparams;
 	json_t *json;                /* the parsed body (API_BODY routes) */
 	bool authed;
-	struct lk_user user;         /* the staff member; for an API key, its creator's name */
+	struct lk_user user;         /* the staff member; for an API key: id 0, the key's name, role "api_key" */
 	unsigned char token_hash[32];
 	int64_t key_id;              /* > 0: authenticated by this API key, not a session */
 	char key_scopes[256];        /* the key's scopes, space-separated */
@@ -165,6 +165,7 @@ struct api_export {
 	enum api_export_format format;
 	bool en;                        /* English headers and words; Chinese otherwise */
 	bool mask_phone;                /* phones as 138****5678 */
+	bool pseudonymise;              /* names as 张**, no notes, birthday month only */
 	int tz_offset_min;              /* for printed times and the day bounds of from/to */
 	struct lk_export_filter filter;
 };

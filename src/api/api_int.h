@@ -22,6 +22,16 @@ bool api_key_auth(struct api_req *r);
 /* The names of the permissions role holds, as a JSON array (for login and /auth/me). */
 json_t *api_role_perms_json(const char *role);
 
+/*
+ * Store scope (docs/ROLES.md). api_guest_in_scope: true when guest id is
+ * live and within the request's scope; else false with r->err set (404
+ * not_found, exactly as for a guest that does not exist). api_store_in_scope:
+ * true when store_id is one of the scope's stores; else false with 403
+ * "out_of_scope" naming field.
+ */
+bool api_guest_in_scope(struct api_req *r, int64_t id);
+bool api_store_in_scope(struct api_req *r, int64_t store_id, const char *field);
+
 /* Answer with status and an object (stolen). */
 void api_reply(struct api_req *r, unsigned status, json_t *obj);
 /* Answer with an error (status from rc). */
@@ -48,6 +58,9 @@ bool jin_array(struct api_req *r, json_t *o, const char *key, size_t max_len, js
 /* Query readers: limit (1..100, default 20) and an id cursor ("" -> 0). */
 bool qry_limit(struct api_req *r, int *limit);
 bool qry_cursor(struct api_req *r, int64_t *cursor);
+
+/* "YYYY-MM-DD", a real calendar day from 1970 to 9999, as days since 1970-01-01. */
+bool api_parse_day(const char *s, int64_t *days);
 
 /* Time as RFC 3339 at the configured offset, or JSON null for 0. */
 json_t *jtime(const struct api_req *r, int64_t t);

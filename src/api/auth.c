@@ -2,12 +2,15 @@
  * auth.c - staff login, logout and "who am I"; password hashing.
  *
  * A login hands out a random 256-bit token (base64url). Only its BLAKE2b
- * hash is stored, so a copy of the database lets nobody log in.
+ * hash is stored, so a copy of the database lets nobody log in. Failed
+ * logins are throttled per name tried and per client IP (throttle.c).
  */
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api_int.h"
+#include "api/throttle.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -34,6 +37,19 @@ enum lk_rc api_password_hash(const char *password, char out[128], struct lk_err 
 	return LK_OK;
 }
 
+/* The audit row's detail for a login: how it ended, never the password. */
+static void login_outcome(struct api_req *r, const char *outcome)
+{
+	json_decref(r->audit_detail);
+	r->audit_detail = json_pack("{s:s}", "outcome", outcome);
+}
+
+/*
+ * Log in. The throttle (throttle.c) is asked before anything else, so a
+ * refused attempt costs no argon2 hash and tells nothing about the name:
+ * unknown names are counted exactly like real ones. A disabled account
+ * answers like a wrong password.
+ */
 static void login(struct api_req *r)
 {
 	static const char *const keys[] = { "username", "password", NULL };
@@ -52,6 +68,18 @@ static void login(struct api_req *r)
 		api_fail(r, LK_EINVAL, "too_long", "password", "'password' is at most 128 bytes");
 		return;
 	}
+	const char *ip = r->client_ip ? r->client_ip : "";
+	/* the audit row names the login tried, whether or not such a user exists */
+	snprintf(r->user.username, sizeof(r->user.username), "%s", username);
+	int64_t wait = 0;
+	if (!api_throttle_check(username, ip, &wait)) {
+		lk_log("warn", "login throttled from %s", ip);
+		login_outcome(r, "throttled");
+		api_fail(r, LK_ETOOMANY, "too_many_attempts", NULL,
+			 "too many failed logins: try again in %lld seconds", (long long)wait);
+		r->err.ref_id = wait;
+		return;
+	}
 	struct lk_user u;
 	char hash[crypto_pwhash_STRBYTES] = "";
 	struct lk_err e;
@@ -61,22 +89,32 @@ static void login(struct api_req *r)
 		return;
 	}
 	bool ok = crypto_pwhash_str_verify(rc == LK_OK ? hash : dummy_hash, password, pwlen) == 0;
+	sodium_memzero(hash, sizeof(hash));
 	if (rc != LK_OK || !ok || u.disabled) {
-		lk_log("warn", "login failed for a username from %s", r->client_ip);
+		api_throttle_failure(username, ip);
+		lk_log("warn", "login failed for a username from %s", ip);
+		login_outcome(r, "wrong_credentials");
 		api_fail(r, LK_EAUTH, "invalid_credentials", NULL,
 			 "wrong username or password");
 		return;
 	}
+	api_throttle_success(username);
 	unsigned char raw[32];
 	randombytes_buf(raw, sizeof(raw));
 	char token[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
 	sodium_bin2base64(token, sizeof(token), raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
 	unsigned char th[32];
 	crypto_generichash(th, sizeof(th), (const unsigned char *)token, strlen(token), NULL, 0);
-	int64_t expires = lk_now() + r->cfg->session_ttl;
-	if ((rc = store_session_add(r->st, th, u.id, expires, &r->err)) != LK_OK)
+	int64_t now = lk_now();
+	int64_t expires = now + r->cfg->session_ttl;
+	if (store_user_login(r->st, u.id, th, now, expires, &r->err) != LK_OK) {
+		sodium_memzero(token, sizeof(token));
 		return;
+	}
+	r->user = u; /* the audit row: who logged in */
+	login_outcome(r, "success");
 	json_t *o = json_object();
 	json_object_set_new(o, "token", json_string(token));
 	json_object_set_new(o, "expires_at", jtime(r, expires));

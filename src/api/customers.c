@@ -197,6 +197,19 @@ static bool customer_from_json(struct api_req *r, struct lk_customer *c, unsigne
 	return true;
 }
 
+/* The names of the fields a PATCH body sets, for the audit log (never their values). */
+static json_t *changed_fields(json_t *body)
+{
+	json_t *a = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(body, k, v) {
+		if (strcmp(k, "version") != 0)
+			json_array_append_new(a, json_string(k));
+	}
+	return a;
+}
+
 static void customers_create(struct api_req *r)
 {
 	struct lk_customer *c = calloc(1, sizeof(*c));
@@ -207,13 +220,22 @@ static void customers_create(struct api_req *r)
 	snprintf(c->source, sizeof(c->source), "waiter");
 	snprintf(c->gender, sizeof(c->gender), "unknown");
 	unsigned mask;
-	if (customer_from_json(r, c, &mask, true) &&
-	    store_customer_add(r->st, c, &r->err) == LK_OK) {
+	if (!customer_from_json(r, c, &mask, true))
+		goto out;
+	/* a store-bound account creates guests of its store; others only within scope */
+	if (!c->home_store_id && r->scope.store_id)
+		c->home_store_id = r->scope.store_id;
+	if (c->home_store_id && !api_store_in_scope(r, c->home_store_id, "home_store_id"))
+		goto out;
+	if (store_customer_add(r->st, c, &r->err) == LK_OK) {
 		int64_t id = c->id;
+		r->audit_target_type = "customer";
+		r->audit_target_id = id;
 		lk_customer_release(c);
 		if (store_customer_get(r->st, id, c, &r->err) == LK_OK)
 			api_reply(r, 201, customer_json(r, c));
 	}
+out:
 	lk_customer_release(c);
 	free(c);
 }
@@ -225,7 +247,10 @@ static void customers_get(struct api_req *r)
 		api_fail(r, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
 		return;
 	}
-	if (store_customer_get(r->st, r->params[0], c, &r->err) == LK_OK)
+	/* only a view of the full profile (real name and full phone) is audited */
+	r->audit_skip = !(api_can(r, PERM_GUESTS_PHONE) && api_can(r, PERM_GUESTS_IDENTITY));
+	if (api_guest_in_scope(r, r->params[0]) &&
+	    store_customer_get(r->st, r->params[0], c, &r->err) == LK_OK)
 		api_reply(r, 200, customer_json(r, c));
 	lk_customer_release(c);
 	free(c);
@@ -243,15 +268,21 @@ static void customers_patch(struct api_req *r)
 	}
 	c->id = r->params[0];
 	unsigned mask;
-	if (customer_from_json(r, c, &mask, false) &&
-	    store_customer_update(r->st, c, mask, version, &r->err) == LK_OK)
+	if (api_guest_in_scope(r, c->id) && customer_from_json(r, c, &mask, false) &&
+	    (!(mask & LK_CF_HOME_STORE) || !c->home_store_id ||
+	     api_store_in_scope(r, c->home_store_id, "home_store_id")) &&
+	    store_customer_update(r->st, c, mask, version, &r->err) == LK_OK) {
 		api_reply(r, 200, customer_json(r, c));
+		r->audit_detail = json_pack("{s:o}", "fields", changed_fields(r->json));
+	}
 	lk_customer_release(c);
 	free(c);
 }
 
 static void customers_delete(struct api_req *r)
 {
+	if (!api_guest_in_scope(r, r->params[0]))
+		return;
 	if (store_customer_delete(r->st, r->params[0], &r->err) != LK_OK)
 		return;
 	json_t *o = json_object();
@@ -260,15 +291,53 @@ static void customers_delete(struct api_req *r)
 	api_reply(r, 200, o);
 }
 
+/*
+ * A guest found by their full phone number. Chain-wide for an account bound
+ * to one store: the guest identified themselves at that store's door, so
+ * they are linked to it (and the card opens); the first link of a guest to
+ * a store is audited. Other scoped accounts see only guests in scope.
+ * False to leave the guest out (r->err set on a database failure).
+ */
+static bool phone_found(struct api_req *r, int64_t id)
+{
+	if (lk_scope_all(&r->scope))
+		return true;
+	if (!r->scope.store_id) {
+		if (api_guest_in_scope(r, id))
+			return true;
+		if (r->err.rc == LK_ENOTFOUND)
+			lk_err_clear(&r->err);
+		return false;
+	}
+	bool added = false;
+	if (store_guest_link(r->st, id, r->scope.store_id, "phone_lookup", &added, &r->err) != LK_OK)
+		return false;
+	if (added) {
+		r->audit_action = "guest.phone_lookup";
+		r->audit_target_type = "customer";
+		r->audit_target_id = id;
+		json_decref(r->audit_detail);
+		r->audit_detail = json_pack("{s:I}", "store_id", (json_int_t)r->scope.store_id);
+	}
+	return true;
+}
+
 static void customers_search(struct api_req *r)
 {
 	const char *phone = r->arg(r->arg_ctx, "phone");
 	const char *tail = r->arg(r->arg_ctx, "phone_tail");
 	const char *q = r->arg(r->arg_ctx, "q");
 	int given = (phone != NULL) + (tail != NULL) + (q != NULL);
-	if (given != 1) {
-		api_fail(r, LK_EINVAL, given ? "conflicting_filters" : "missing_field", "q",
-			 "give exactly one of 'phone', 'phone_tail' or 'q'");
+	if (given > 1) {
+		api_fail(r, LK_EINVAL, "conflicting_filters", "q",
+			 "give at most one of 'phone', 'phone_tail' or 'q'");
+		return;
+	}
+	/* a list without a search term is for those who may list guests */
+	if (given == 0 && !api_can(r, PERM_GUESTS_LIST)) {
+		api_fail(r, LK_EFORBIDDEN, "forbidden", "q",
+			 "search by 'phone', 'phone_tail' or 'q': listing every guest needs '%s'",
+			 lk_perms[PERM_GUESTS_LIST].name);
 		return;
 	}
 	int limit;
@@ -291,21 +360,35 @@ static void customers_search(struct api_req *r)
 		}
 		kind = LK_SEARCH_TAIL;
 		text = tail;
-	} else {
+	} else if (q) {
 		if (lk_text_check(q, strlen(q), LK_NAME_MAX, true, true, "q", &r->err) != LK_OK)
 			return;
 		kind = LK_SEARCH_NAME;
 		text = q;
+	} else {
+		kind = LK_SEARCH_ALL;
+		text = "";
 	}
 	struct lk_customer *list;
 	int n;
 	int64_t next;
-	if (store_customer_search(r->st, kind, text, cursor, limit, &list, &n, &next, &r->err) !=
-	    LK_OK)
+	if (store_customer_search(r->st, kind, text, &r->scope, cursor, limit, &list, &n, &next,
+				  &r->err) != LK_OK)
 		return;
 	json_t *items = json_array();
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
+		if (kind == LK_SEARCH_PHONE && !phone_found(r, list[i].id)) {
+			if (r->err.rc != LK_OK)
+				break;
+			continue;
+		}
 		json_array_append_new(items, customer_json(r, &list[i]));
+	}
+	if (r->err.rc != LK_OK) {
+		json_decref(items);
+		store_customers_free(list, n);
+		return;
+	}
 	store_customers_free(list, n);
 	api_reply(r, 200, list_json(items, next));
 }

@@ -352,9 +352,17 @@ static int guest_row(const struct lk_export_guest *g, void *p)
 {
 	struct writer *w = p;
 	const struct api_export *x = w->x;
-	char bday[16] = "", masked[24] = "";
-	if (g->birth_month)
+	char bday[16] = "", masked[24] = "", pseudo[16];
+	const char *name = g->name, *notes = g->notes;
+	if (x->pseudonymise) {
+		lk_name_pseudonym(g->name, pseudo, sizeof(pseudo));
+		name = pseudo;
+		notes = "";
+		if (g->birth_month) /* the month only, as "3月" / "month 3" */
+			snprintf(bday, sizeof(bday), x->en ? "month %d" : "%d月", g->birth_month);
+	} else if (g->birth_month) {
 		lk_birthday_format(g->birth_year, g->birth_month, g->birth_day, bday, sizeof(bday));
+	}
 	const char *phone = g->phone;
 	if (x->mask_phone && *phone) {
 		lk_phone_mask(phone, masked, sizeof(masked));
@@ -362,7 +370,7 @@ static int guest_row(const struct lk_export_guest *g, void *p)
 	}
 	struct cell c[NGUEST_COLS] = {
 		{ "", g->id },
-		{ g->name, 0 },
+		{ name, 0 },
 		{ phone, 0 },
 		{ word(x, g->gender), 0 },
 		{ bday, 0 },
@@ -373,7 +381,7 @@ static int guest_row(const struct lk_export_guest *g, void *p)
 		{ *g->consent_channel ? word(x, g->consent_channel) : "", 0 },
 		{ g->tags, 0 },
 		{ g->allergies, 0 },
-		{ g->notes, 0 },
+		{ notes, 0 },
 		{ "", g->visit_count },
 		{ "", g->total_spend_fen },
 		{ "", g->first_visit_at },
@@ -388,6 +396,12 @@ static int visit_row(const struct lk_export_visit *v, void *p)
 {
 	struct writer *w = p;
 	const struct api_export *x = w->x;
+	char pseudo[16];
+	const char *name = v->customer_name;
+	if (x->pseudonymise) {
+		lk_name_pseudonym(v->customer_name, pseudo, sizeof(pseudo));
+		name = pseudo;
+	}
 	struct cell c[NVISIT_COLS] = {
 		{ "", v->id },
 		{ v->pos_order_id, 0 },
@@ -395,7 +409,7 @@ static int visit_row(const struct lk_export_visit *v, void *p)
 		{ v->store_code, 0 },
 		{ "", v->visited_at },
 		{ v->customer_id ? "" : NULL, v->customer_id },   /* walk-in: empty */
-		{ v->customer_name, 0 },
+		{ name, 0 },
 		{ "", v->party_size },
 		{ "", v->amount_fen },
 		{ word(x, v->channel), 0 },
@@ -437,27 +451,6 @@ enum lk_rc api_export_write(struct store *st, const struct api_export *x, const 
 
 /* ---- options ---- */
 
-/* "YYYY-MM-DD", a real calendar day from 1970 to 9999. */
-static bool parse_day(const char *s, int64_t *days)
-{
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
-	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	int m = (s[5] - '0') * 10 + (s[6] - '0');
-	int d = (s[8] - '0') * 10 + (s[9] - '0');
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return false;
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (m == 2 && d == 29 && !leap)
-		return false;
-	*days = lk_days_from_civil(y, (unsigned)m, (unsigned)d);
-	return true;
-}
-
 enum lk_rc api_export_prepare(struct store *st, struct api_export *x, enum api_export_kind kind,
 			      const char *format, const char *store, const char *from,
 			      const char *to, const char *lang, int tz_offset_min,
@@ -483,13 +476,13 @@ enum lk_rc api_export_prepare(struct store *st, struct api_export *x, enum api_e
 		return lk_fail(err, LK_EINVAL, "invalid_lang", "lang", "'lang' must be 'zh' or 'en'");
 	int64_t off = (int64_t)tz_offset_min * 60, days;
 	if (from) {
-		if (!parse_day(from, &days))
+		if (!api_parse_day(from, &days))
 			return lk_fail(err, LK_EINVAL, "invalid_date", "from",
 				       "'from' must be a date YYYY-MM-DD");
 		x->filter.from = days * 86400 - off;
 	}
 	if (to) {
-		if (!parse_day(to, &days))
+		if (!api_parse_day(to, &days))
 			return lk_fail(err, LK_EINVAL, "invalid_date", "to",
 				       "'to' must be a date YYYY-MM-DD");
 		x->filter.to = (days + 1) * 86400 - 1 - off;   /* the whole day */
@@ -540,22 +533,20 @@ static const char *qarg(struct api_req *r, const char *key)
 }
 
 /*
- * Store scope: a manager or analyst bound to a store (users.store_id)
- * exports that store only; asking for another one is 403. Admins, and
- * users bound to no store, export any store or the whole chain.
+ * Store scope (docs/ROLES.md): an account bound to a store exports that
+ * store; one bound to a region exports the region or one of its stores.
+ * Asking for a store outside the scope is 403 out_of_scope.
  */
 static bool export_scope(struct api_req *r, struct api_export *x)
 {
-	bool bound = r->user.store_id &&
-		     (strcmp(r->user.role, "manager") == 0 || strcmp(r->user.role, "analyst") == 0);
-	if (!bound)
+	if (lk_scope_all(&r->scope))
 		return true;
-	if (x->filter.store_id && x->filter.store_id != r->user.store_id) {
-		api_fail(r, LK_EFORBIDDEN, "forbidden", "store",
-			 "you may only export your own store");
+	if (x->filter.store_id && !api_store_in_scope(r, x->filter.store_id, "store"))
 		return false;
-	}
-	x->filter.store_id = r->user.store_id;
+	if (r->scope.store_id)
+		x->filter.store_id = r->scope.store_id;
+	else
+		snprintf(x->filter.region, sizeof(x->filter.region), "%s", r->scope.region);
 	return true;
 }
 
@@ -568,8 +559,13 @@ static void export_answer(struct api_req *r, enum api_export_kind kind)
 		return;
 	if (!export_scope(r, &x))
 		return;
-	/* only admin and manager see full phones (as on the guest card) */
-	x.mask_phone = strcmp(r->user.role, "admin") != 0 && strcmp(r->user.role, "manager") != 0;
+	/* as on the guest card: full phones and real names only with those permissions */
+	x.mask_phone = !api_can(r, PERM_GUESTS_PHONE);
+	x.pseudonymise = !api_can(r, PERM_GUESTS_IDENTITY);
+	r->audit_detail = json_pack("{s:s, s:I, s:s, s:b}", "format",
+				    x.format == API_EXPORT_CSV ? "csv" : "xlsx", "store_id",
+				    (json_int_t)x.filter.store_id, "region", x.filter.region,
+				    "pseudonymised", x.pseudonymise);
 
 	const char *dir = getenv("TMPDIR");
 	char path[sizeof(r->file.path)];
@@ -596,6 +592,7 @@ static void export_answer(struct api_req *r, enum api_export_kind kind)
 	       x.format == API_EXPORT_CSV ? "csv" : "xlsx", (long long)r->user.id, r->user.role,
 	       (long long)rows, (long long)x.filter.store_id,
 	       (long long)((lk_mono_us() - t0) / 1000));
+	json_object_set_new(r->audit_detail, "rows", json_integer(rows));
 	snprintf(r->file.path, sizeof(r->file.path), "%s", path);
 	r->file.type = x.format == API_EXPORT_CSV
 			       ? "text/csv; charset=utf-8"

@@ -25,6 +25,8 @@ static json_t *fact_json(const struct api_req *r, const struct lk_fact *f)
 
 static void facts_list(struct api_req *r)
 {
+	if (!api_guest_in_scope(r, r->params[0]))
+		return;
 	struct lk_fact *list;
 	int n;
 	if (store_fact_list(r->st, r->params[0], &list, &n, &r->err) != LK_OK)
@@ -48,6 +50,8 @@ static void facts_create(struct api_req *r)
 	if (lk_enum_check(lk_fact_kinds, kind, "kind", &r->err) != LK_OK ||
 	    (source && lk_enum_check(lk_fact_sources, source, "source", &r->err) != LK_OK))
 		return;
+	if (!api_guest_in_scope(r, r->params[0]))
+		return;
 	struct lk_fact f = { 0 };
 	f.customer_id = r->params[0];
 	snprintf(f.kind, sizeof(f.kind), "%s", kind);
@@ -63,6 +67,8 @@ static void facts_create(struct api_req *r)
 
 static void facts_delete(struct api_req *r)
 {
+	if (!api_guest_in_scope(r, r->params[0]))
+		return;
 	if (store_fact_delete(r->st, r->params[0], r->params[1], &r->err) != LK_OK)
 		return;
 	json_t *o = json_object();

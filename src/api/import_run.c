@@ -180,6 +180,14 @@ static enum lk_rc find_store(struct imp *m, const char *text, int64_t *id, int64
 		rc = LK_EINVAL;
 	if (rc != LK_OK)
 		return rc;
+	if (m->o->scope && !lk_scope_all(m->o->scope)) {
+		bool in = false;
+		if ((rc = store_store_in_scope(m->st, s.id, m->o->scope, &in, e)) != LK_OK)
+			return rc;
+		if (!in)
+			return lk_fail(e, LK_EINVAL, "out_of_scope", "store",
+				       "store '%s' is not one of the stores you may import for", text);
+	}
 	int minutes = 480;
 	if (!lk_tz_offset(s.timezone, &minutes))
 		minutes = 480;

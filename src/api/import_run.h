@@ -46,6 +46,7 @@ struct lk_import_opts {
 	bool create_dishes;            /* visits: unknown dishes with a category are created */
 	bool keep_rows;                /* keep rejected rows' cells for hooks->reject */
 	int batch_rows;                /* rows per transaction (whole orders); 0: 10,000 */
+	const struct lk_scope *scope;  /* stores rows may name (docs/ROLES.md); NULL: any */
 };
 
 struct lk_import_summary {

@@ -27,6 +27,7 @@
 struct import_job {
 	int64_t id;
 	int64_t user_id;
+	struct lk_scope scope;         /* the importer's, for opts.scope */
 	char username[33];
 	struct lk_import_opts opts;
 	char kind[8];
@@ -252,7 +253,21 @@ static void imports_create(struct api_req *r)
 				 j->store);
 		if (rc != LK_OK)
 			goto fail;
+		if (!api_store_in_scope(r, s.id, "store"))
+			goto fail;
 		j->opts.default_store = j->store;
+	}
+	/*
+	 * A scoped manager imports for their stores only: rows naming another
+	 * store are rejected (find_store), and guests need a store in scope,
+	 * or they would vanish from the importer's own view.
+	 */
+	j->scope = r->scope;
+	j->opts.scope = &j->scope;
+	if (!lk_scope_all(&r->scope) && j->opts.kind == LK_IMPORT_GUESTS && !j->store[0]) {
+		api_fail(r, LK_EINVAL, "missing_field", "store",
+			 "give 'store': one of your stores, the home store of the imported guests");
+		goto fail;
 	}
 	j->opts.map = j->map[0] ? j->map : NULL;
 	j->opts.category_map = j->category_map[0] ? j->category_map : NULL;

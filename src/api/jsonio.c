@@ -157,25 +157,38 @@ json_t *jbirthday(int y, int m, int d)
 
 json_t *customer_json(const struct api_req *r, const struct lk_customer *c)
 {
+	/* without guests.identity (analysts): a pseudonym, no notes, no family, birth month only */
+	bool identity = api_can(r, PERM_GUESTS_IDENTITY);
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(c->id));
-	json_object_set_new(o, "name", json_string(c->name));
+	if (identity) {
+		json_object_set_new(o, "name", json_string(c->name));
+	} else {
+		char pseudo[16];
+		lk_name_pseudonym(c->name, pseudo, sizeof(pseudo));
+		json_object_set_new(o, "name", json_string(pseudo));
+	}
+	json_object_set_new(o, "pseudonymised", json_boolean(!identity));
 	jphone_set(r, o, c->phone);
 	json_object_set_new(o, "gender", json_string(c->gender));
-	json_object_set_new(o, "birthday", jbirthday(c->birth_year, c->birth_month, c->birth_day));
+	json_object_set_new(o, "birthday", identity ? jbirthday(c->birth_year, c->birth_month,
+								c->birth_day)
+						    : json_null());
+	json_object_set_new(o, "birth_month", c->birth_month ? json_integer(c->birth_month)
+							     : json_null());
 	json_object_set_new(o, "home_store_id",
 			    c->home_store_id ? json_integer(c->home_store_id) : json_null());
 	json_object_set_new(o, "source", json_string(c->source));
 	json_object_set_new(o, "marketing_consent", json_boolean(c->consent));
 	json_object_set_new(o, "consent_at", jtime(r, c->consent_at));
 	json_object_set_new(o, "consent_channel", jstr_or_null(c->consent_channel));
-	json_object_set_new(o, "notes", jstr_or_null(c->notes));
+	json_object_set_new(o, "notes", identity ? jstr_or_null(c->notes) : json_null());
 	json_t *tags = json_array();
 	for (int i = 0; i < c->ntags; i++)
 		json_array_append_new(tags, json_string(c->tags[i]));
 	json_object_set_new(o, "tags", tags);
 	json_t *fam = json_array();
-	for (int i = 0; i < c->nfamily; i++) {
+	for (int i = 0; identity && i < c->nfamily; i++) {
 		const struct lk_family_member *m = &c->family[i];
 		json_t *f = json_object();
 		json_object_set_new(f, "relation", json_string(m->relation));
@@ -276,4 +289,25 @@ json_t *list_json(json_t *items, int64_t next)
 		json_object_set_new(o, "next_cursor", json_null());
 	}
 	return o;
+}
+
+/* "YYYY-MM-DD", a real calendar day from 1970 to 9999. */
+bool api_parse_day(const char *s, int64_t *days)
+{
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	int m = (s[5] - '0') * 10 + (s[6] - '0');
+	int d = (s[8] - '0') * 10 + (s[9] - '0');
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (m == 2 && d == 29 && !leap)
+		return false;
+	*days = lk_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return true;
 }

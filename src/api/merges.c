@@ -51,6 +51,14 @@ static void duplicates_list(struct api_req *r)
 		return;
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++) {
+		/* a scoped manager sees the pairs whose two guests are both in scope */
+		if (!lk_scope_all(&r->scope) && (!api_guest_in_scope(r, list[i].a.id) ||
+						 !api_guest_in_scope(r, list[i].b.id))) {
+			if (r->err.rc != LK_ENOTFOUND)
+				break;
+			lk_err_clear(&r->err);
+			continue;
+		}
 		json_t *o = json_object();
 		json_object_set_new(o, "a", side_json(r, &list[i].a));
 		json_object_set_new(o, "b", side_json(r, &list[i].b));
@@ -63,6 +71,10 @@ static void duplicates_list(struct api_req *r)
 		json_array_append_new(items, o);
 	}
 	store_dupes_free(list, n);
+	if (r->err.rc != LK_OK) {
+		json_decref(items);
+		return;
+	}
 	api_reply(r, 200, list_json(items, next));
 }
 
@@ -78,7 +90,8 @@ static void duplicates_dismiss(struct api_req *r)
 		api_fail(r, LK_EINVAL, "same_guest", "b", "'a' and 'b' must be two different guests");
 		return;
 	}
-	if (store_dupe_dismiss(r->st, a, b, r->user.id, &r->err) != LK_OK)
+	if (!api_guest_in_scope(r, a) || !api_guest_in_scope(r, b) ||
+	    store_dupe_dismiss(r->st, a, b, r->user.id, &r->err) != LK_OK)
 		return;
 	json_t *o = json_object();
 	json_object_set_new(o, "a", json_integer(a < b ? a : b));
@@ -167,6 +180,17 @@ static void customers_merge(struct api_req *r)
 		}
 		from[n++] = json_integer_value(v);
 	}
+	if (!api_guest_in_scope(r, r->params[0]))
+		return;
+	for (int k = 0; k < n; k++)
+		if (!api_guest_in_scope(r, from[k]))
+			return;
+	r->audit_target_type = "customer";
+	r->audit_target_id = r->params[0];
+	json_t *ids = json_array();
+	for (int k = 0; k < n; k++)
+		json_array_append_new(ids, json_integer(from[k]));
+	r->audit_detail = json_pack("{s:o}", "merged_ids", ids);
 	int64_t merge_id;
 	if (store_merge(r->st, r->params[0], from, n, version, r->user.id, &merge_id, &r->err) !=
 	    LK_OK)
@@ -180,16 +204,33 @@ static void customers_merge(struct api_req *r)
 	api_reply(r, 200, o);
 }
 
+/*
+ * A merge is in a scoped manager's scope when its kept guest is (the merged
+ * ones are deleted while it is in force). 404 otherwise, as for no merge.
+ */
+static bool merge_in_scope(struct api_req *r, const struct lk_merge *m)
+{
+	if (api_guest_in_scope(r, m->kept_id))
+		return true;
+	if (r->err.rc == LK_ENOTFOUND)
+		lk_fail(&r->err, LK_ENOTFOUND, "not_found", NULL, "merge %lld not found",
+			(long long)m->id);
+	return false;
+}
+
 static void merges_get(struct api_req *r)
 {
 	struct lk_merge m;
-	if (store_merge_get(r->st, r->params[0], &m, &r->err) == LK_OK)
+	if (store_merge_get(r->st, r->params[0], &m, &r->err) == LK_OK &&
+	    merge_in_scope(r, &m))
 		api_reply(r, 200, merge_json(r, &m));
 }
 
 static void merges_undo(struct api_req *r)
 {
 	struct lk_merge m;
+	if (store_merge_get(r->st, r->params[0], &m, &r->err) != LK_OK || !merge_in_scope(r, &m))
+		return;
 	if (store_merge_undo(r->st, r->params[0], r->user.id, &r->err) != LK_OK ||
 	    store_merge_get(r->st, r->params[0], &m, &r->err) != LK_OK)
 		return;

@@ -37,6 +37,26 @@ json_t *api_role_perms_json(const char *role)
 	return a;
 }
 
+bool api_guest_in_scope(struct api_req *r, int64_t id)
+{
+	if (lk_scope_all(&r->scope))
+		return true;
+	return store_customer_in_scope(r->st, id, &r->scope, &r->err) == LK_OK;
+}
+
+bool api_store_in_scope(struct api_req *r, int64_t store_id, const char *field)
+{
+	if (lk_scope_all(&r->scope))
+		return true;
+	bool in = false;
+	if (store_store_in_scope(r->st, store_id, &r->scope, &in, &r->err) != LK_OK)
+		return false;
+	if (!in)
+		lk_fail(&r->err, LK_EFORBIDDEN, "out_of_scope", field,
+			"store %lld is not one of the stores you may work for", (long long)store_id);
+	return in;
+}
+
 /* Whether the space-separated list has the word w. */
 static bool has_word(const char *list, const char *w)
 {
@@ -70,6 +90,7 @@ unsigned api_status_of(enum lk_rc rc)
 	case LK_ECONFLICT: return 409;
 	case LK_ETOOBIG: return 413;
 	case LK_EMEDIA: return 415;
+	case LK_ETOOMANY: return 429;
 	case LK_ESCHEMA:
 	case LK_EDB:
 	case LK_ENOMEM:
@@ -93,6 +114,8 @@ json_t *api_error_json(const struct lk_err *err)
 		json_object_set_new(e, "existing_id", json_integer(err->ref_id));
 	if (err->ref_id && strcmp(err->code, "version_conflict") == 0)
 		json_object_set_new(e, "current_version", json_integer(err->ref_id));
+	if (err->ref_id && strcmp(err->code, "too_many_attempts") == 0)
+		json_object_set_new(e, "retry_after", json_integer(err->ref_id));
 	json_t *o = json_object();
 	json_object_set_new(o, "error", e);
 	return o;
@@ -350,6 +373,7 @@ static void dispatch(struct api_req *r, const struct api_route **route);
 void api_dispatch(struct api_req *r)
 {
 	const struct api_route *rt = NULL;
+	store_set_actor(r->st, 0, 0); /* a pooled thread must not carry the last caller */
 	dispatch(r, &rt);
 	if (rt) {
 		unsigned status = r->resp ? (r->status ? r->status : 200)
@@ -395,6 +419,8 @@ static void dispatch(struct api_req *r, const struct api_route **route)
 		}
 		r->authed = true;
 		*route = found;
+		/* who writes, for rows the store records on its own (consent events) */
+		store_set_actor(r->st, r->key_id > 0 ? 0 : r->user.id, r->key_id);
 		if (!api_can(r, found->perm)) {
 			if (r->key_id > 0)
 				lk_fail(&r->err, LK_EFORBIDDEN, "forbidden", NULL,

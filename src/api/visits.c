@@ -79,6 +79,8 @@ static void visits_create(struct api_req *r)
 	struct lk_visit v = { 0 };
 	v.customer_id = customer;
 	v.store_id = store;
+	if (!api_store_in_scope(r, store, "store_id"))
+		return;
 	v.party_size = (int)party;
 	v.amount_fen = amount;
 	v.visited_at = lk_now();
@@ -113,8 +115,13 @@ static void visits_create(struct api_req *r)
 		return;
 	}
 	bool replayed;
-	if (store_visit_add(r->st, &v, &replayed, &r->err) == LK_OK)
+	if (store_visit_add(r->st, &v, &replayed, &r->err) == LK_OK) {
 		api_reply(r, replayed ? 200 : 201, visit_json(r, &v));
+		r->audit_target_type = "visit";
+		r->audit_target_id = v.id;
+		r->audit_detail = json_pack("{s:I, s:I, s:b}", "customer_id", (json_int_t)v.customer_id,
+					    "store_id", (json_int_t)v.store_id, "replayed", replayed);
+	}
 	lk_visit_release(&v);
 }
 
@@ -124,11 +131,13 @@ static void visits_of_customer(struct api_req *r)
 	int64_t cursor;
 	if (!qry_limit(r, &limit) || !qry_cursor(r, &cursor))
 		return;
+	if (!api_guest_in_scope(r, r->params[0]))
+		return;
 	struct lk_visit *list;
 	int n;
 	int64_t next;
-	if (store_visit_list(r->st, r->params[0], cursor, limit, &list, &n, &next, &r->err) !=
-	    LK_OK)
+	if (store_visit_list(r->st, r->params[0], &r->scope, cursor, limit, &list, &n, &next,
+			     &r->err) != LK_OK)
 		return;
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++)

@@ -108,7 +108,7 @@ static enum lk_rc demo_check_empty(struct store *st, struct lk_err *err)
 	if (rc == LK_OK)
 		rc = store_dish_list(st, false, &dishes, &nd, err);
 	if (rc == LK_OK)
-		rc = store_customer_search(st, LK_SEARCH_ALL, "", 0, 1, &guests, &ng, &next, err);
+		rc = store_customer_search(st, LK_SEARCH_ALL, "", NULL, 0, 1, &guests, &ng, &next, err);
 	free(stores);
 	free(dishes);
 	if (rc == LK_OK)

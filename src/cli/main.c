@@ -30,15 +30,21 @@ const struct cli_cmd cli_cmds[] = {
 	  "usage: laoke migrate [--db URL]\n"
 	  "\n"
 	  "Apply pending schema migrations, each in its own transaction.\n" },
-	{ "user", cmd_user, "add users, set passwords, list users",
-	  "usage: laoke user add NAME --role ROLE [--store CODE] [--display-name TEXT]\n"
-	  "                      --password-stdin [--db URL]\n"
+	{ "user", cmd_user, "add, list, disable and enable users, set passwords",
+	  "usage: laoke user add NAME --role ROLE [--store CODE | --region NAME]\n"
+	  "                      [--display-name TEXT] --password-stdin [--db URL]\n"
 	  "       laoke user passwd NAME --password-stdin [--db URL]\n"
+	  "       laoke user disable NAME [--db URL]\n"
+	  "       laoke user enable NAME [--db URL]\n"
 	  "       laoke user list [--db URL]\n"
 	  "\n"
-	  "ROLE is one of admin, manager, analyst, waiter, support. The password is read\n"
-	  "from the first line of standard input (never from the command line).\n"
-	  "A new password ends the user's open sessions.\n" },
+	  "ROLE is one of admin, manager, analyst, waiter, support. An account works for\n"
+	  "one store (--store), every store of a region (--region, the region of at least\n"
+	  "one store) or every store (neither); an admin takes neither, a waiter needs\n"
+	  "--store. The password is read from the first line of standard input (never\n"
+	  "from the command line): 10 to 128 bytes, not containing the username, not one\n"
+	  "character repeated. A new password or disabling ends the user's open sessions;\n"
+	  "the last enabled admin cannot be disabled.\n" },
 	{ "setup", cmd_setup, "create the database and a first admin when absent",
 	  "usage: laoke setup [--db URL]\n"
 	  "\n"

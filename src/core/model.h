@@ -136,6 +136,12 @@ struct lk_visit {
 void lk_visit_release(struct lk_visit *v);
 
 /*
+ * A name as those who may not see names get it: the first character and
+ * "**" ("张伟" -> "张**"); "" for "". out needs at least 8 bytes.
+ */
+void lk_name_pseudonym(const char *name, char *out, size_t outsz);
+
+/*
  * The stores an account (or API key) may see: one store, every store of a
  * region, or all stores when both are empty. See docs/ROLES.md, "Scope".
  */

@@ -223,15 +223,51 @@ enum lk_rc lk_text_check(const char *s, size_t byte_len, size_t max_chars,
 	return LK_OK;
 }
 
+/* Whether hay contains needle, ASCII letters compared without case (needle not empty). */
+static bool contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether s is one character repeated ("aaaaaaaaaa", "1111111111",
+ * "哈哈哈哈哈哈哈哈哈哈"): compared by UTF-8 sequence, so a repeated Chinese
+ * character counts as one character too.
+ */
+static bool one_char_repeated(const char *s, size_t n)
+{
+	size_t k = 1;
+	while (k < n && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k++;
+	if (n % k != 0)
+		return false;
+	for (size_t i = k; i < n; i += k)
+		if (memcmp(s + i, s, k) != 0)
+			return false;
+	return true;
+}
+
 enum lk_rc lk_password_check(const char *password, const char *username, struct lk_err *err)
 {
 	size_t n = strlen(password);
-	if (n < 8 || n > 128)
+	if (n < LK_PASSWORD_MIN || n > LK_PASSWORD_MAX)
 		return lk_fail(err, LK_EINVAL, "weak_password", "password",
-			       "'password' must be 8 to 128 bytes long");
-	if (username && strcasecmp(password, username) == 0)
+			       "'password' must be %d to %d bytes long", LK_PASSWORD_MIN,
+			       LK_PASSWORD_MAX);
+	/* the username is the first thing anyone guesses */
+	if (username && *username && strcasecmp(password, username) == 0)
 		return lk_fail(err, LK_EINVAL, "weak_password", "password",
 			       "'password' must not be the username");
+	if (username && *username && contains_nocase(password, username))
+		return lk_fail(err, LK_EINVAL, "weak_password", "password",
+			       "'password' must not contain the username");
+	if (one_char_repeated(password, n))
+		return lk_fail(err, LK_EINVAL, "weak_password", "password",
+			       "'password' must not be one character repeated");
 	return LK_OK;
 }
 

@@ -73,7 +73,14 @@ int lk_enum_index(const char *const *list, const char *s);
 enum lk_rc lk_enum_check(const char *const *list, const char *s,
 			 const char *field, struct lk_err *err);
 
-/* Password rules: 8..128 bytes, not the username. */
+/*
+ * Password rules ("weak_password", field "password", the message names the
+ * rule): LK_PASSWORD_MIN..LK_PASSWORD_MAX bytes, neither the username nor
+ * containing it (ASCII case ignored), not one character repeated.
+ * username may be NULL or "" (then only length and repetition count).
+ */
+#define LK_PASSWORD_MIN 10
+#define LK_PASSWORD_MAX 128
 enum lk_rc lk_password_check(const char *password, const char *username,
 			     struct lk_err *err);
 /* Usernames: 3..32 of [a-z0-9_.-], starting with a letter. */

@@ -73,7 +73,7 @@ static const char *query_arg(void *ctx, const char *key)
 }
 
 static enum MHD_Result send_json(struct MHD_Connection *c, struct conn *cn, unsigned status,
-				 char *text)
+				 char *text, int64_t retry_after)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		strlen(text), text, MHD_RESPMEM_MUST_FREE);
@@ -82,9 +82,18 @@ static enum MHD_Result send_json(struct MHD_Connection *c, struct conn *cn, unsi
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+	/* answers carry personal data: never cached, never framed, never sniffed */
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Request-Id", cn->request_id);
+	if (retry_after > 0) {
+		char ra[24];
+		snprintf(ra, sizeof(ra), "%lld", (long long)retry_after);
+		MHD_add_response_header(resp, "Retry-After", ra);
+	}
 	enum MHD_Result r = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return r;
@@ -140,7 +149,7 @@ static enum MHD_Result send_file(struct MHD_Connection *c, struct conn *cn,
 			close(fd);
 		*status = 500;
 		return send_json(c, cn, 500, error_text(LK_EIO, "export_failed",
-							"cannot send the export file"));
+							"cannot send the export file"), 0);
 	}
 	struct MHD_Response *resp = MHD_create_response_from_fd((size_t)sb.st_size, fd);
 	if (!resp) {
@@ -171,7 +180,7 @@ static enum MHD_Result answer_api(struct server *srv, struct MHD_Connection *c, 
 		lk_log("error", "cannot open database: %s", err.msg);
 		*status = 503;
 		return send_json(c, cn, 503,
-				 error_text(LK_EDB, "database_unavailable", "database unavailable"));
+				 error_text(LK_EDB, "database_unavailable", "database unavailable"), 0);
 	}
 	char ip[INET6_ADDRSTRLEN] = "";
 	const union MHD_ConnectionInfo *ci =
@@ -206,12 +215,15 @@ static enum MHD_Result answer_api(struct server *srv, struct MHD_Connection *c, 
 		return fr;
 	}
 	char *text = api_render(&r, status);
+	/* a throttled login says when to come back (retry_after in the body too) */
+	int64_t retry = !r.resp && r.err.rc == LK_ETOOMANY ? r.err.ref_id : 0;
 	api_req_release(&r);
 	if (!text) {
 		*status = 500;
 		text = error_text(LK_ENOMEM, "internal", "could not render the answer");
+		retry = 0;
 	}
-	return send_json(c, cn, *status, text);
+	return send_json(c, cn, *status, text, retry);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url,
@@ -244,7 +256,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	if (strcmp(url, "/healthz") == 0 && get) {
 		status = 200;
-		ret = send_json(c, cn, 200, strdup("{\"status\":\"ok\"}"));
+		ret = send_json(c, cn, 200, strdup("{\"status\":\"ok\"}"), 0);
 	} else if (strcmp(url, "/api/v1/openapi.json") == 0 && get) {
 		status = 200;
 		char *copy = malloc(lk_openapi_json_len + 1);
@@ -252,7 +264,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 			memcpy(copy, lk_openapi_json, lk_openapi_json_len);
 			copy[lk_openapi_json_len] = '\0';
 		}
-		ret = copy ? send_json(c, cn, 200, copy) : MHD_NO;
+		ret = copy ? send_json(c, cn, 200, copy, 0) : MHD_NO;
 	} else if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0) {
 		ret = answer_api(srv, c, cn, url, method, &status, &user_id);
 	} else {

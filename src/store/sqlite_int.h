@@ -100,4 +100,14 @@ enum lk_rc sq_visit_write(struct store *st, struct lk_visit *v, struct lk_err *e
 extern const char *const lk_sqlite_migrations[];
 extern const int lk_sqlite_nmigrations;
 
+/*
+ * store_sqlite_rights.c: append a consent event (consent given or
+ * withdrawn through channel at time at) for guest customer_id inside the
+ * caller's transaction, recorded by the connection's actor
+ * (store_set_actor()). store_customer_add() and store_customer_update()
+ * call it when they set a guest's consent.
+ */
+enum lk_rc sq_consent_event_add(struct store *st, int64_t customer_id, bool consent,
+				const char *channel, int64_t at, struct lk_err *err);
+
 #endif

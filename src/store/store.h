@@ -112,11 +112,22 @@ enum lk_customer_search {
  * Live guests matching a search, in id order after the cursor (0 = from the
  * start), at most limit. *out malloc'd array of n customers (release each,
  * then free); *next is the cursor for the next page, 0 when none.
+ * Only guests within scope (NULL: all), except LK_SEARCH_PHONE, which is
+ * chain-wide: a full number is the guest identifying themselves.
  */
 enum lk_rc store_customer_search(struct store *st, enum lk_customer_search kind,
-				 const char *text, int64_t after_id, int limit,
-				 struct lk_customer **out, int *n, int64_t *next,
+				 const char *text, const struct lk_scope *scope, int64_t after_id,
+				 int limit, struct lk_customer **out, int *n, int64_t *next,
 				 struct lk_err *err);
+/* LK_OK when live guest id is within scope (docs/ROLES.md), else LK_ENOTFOUND. */
+enum lk_rc store_customer_in_scope(struct store *st, int64_t id, const struct lk_scope *scope,
+				   struct lk_err *err);
+/* *in: whether store store_id is one of scope's stores. */
+enum lk_rc store_store_in_scope(struct store *st, int64_t store_id, const struct lk_scope *scope,
+				bool *in, struct lk_err *err);
+/* Record that the guest was identified at a store (idempotent); *added (may be NULL). */
+enum lk_rc store_guest_link(struct store *st, int64_t customer_id, int64_t store_id,
+			    const char *via, bool *added, struct lk_err *err);
 void store_customers_free(struct lk_customer *list, int n);
 
 /* ---- facts ---- */
@@ -144,9 +155,13 @@ enum lk_rc store_visit_add(struct store *st, struct lk_visit *v, bool *replayed,
 			   struct lk_err *err);
 enum lk_rc store_visit_get(struct store *st, int64_t id, struct lk_visit *v,
 			   struct lk_err *err);
-/* A guest's visits, newest first, keyset-paged by (visited_at, id) through *next. */
-enum lk_rc store_visit_list(struct store *st, int64_t customer_id, int64_t cursor, int limit,
-			    struct lk_visit **out, int *n, int64_t *next, struct lk_err *err);
+/*
+ * A guest's visits at the stores of scope (NULL: all), newest first,
+ * keyset-paged by (visited_at, id) through *next.
+ */
+enum lk_rc store_visit_list(struct store *st, int64_t customer_id, const struct lk_scope *scope,
+			    int64_t cursor, int limit, struct lk_visit **out, int *n,
+			    int64_t *next, struct lk_err *err);
 void store_visits_free(struct lk_visit *list, int n);
 
 /* ---- export (客户信息表 and visits), store_sqlite_export.c ---- */
@@ -154,6 +169,7 @@ void store_visits_free(struct lk_visit *list, int n);
 /* Which rows an export takes. Times are Unix seconds, both ends inclusive. */
 struct lk_export_filter {
 	int64_t store_id;   /* 0: every store */
+	char region[LK_TXT(LK_PLACE_MAX)]; /* "": every region (a region-bound account's scope) */
 	int64_t from;       /* INT64_MIN: open */
 	int64_t to;         /* INT64_MAX: open */
 };
@@ -386,8 +402,201 @@ enum lk_rc store_audit_list(struct store *st, const struct lk_audit_filter *f,
 
 /* ---- staff accounts (store_sqlite_users.c) ---- */
 
+/* User id; LK_ENOTFOUND ("not_found") when there is none. */
+enum lk_rc store_user_get(struct store *st, int64_t id, struct lk_user *u, struct lk_err *err);
+/* *exists: whether at least one store has exactly this region. */
+enum lk_rc store_region_exists(struct store *st, const char *region, bool *exists,
+			       struct lk_err *err);
+/*
+ * Write u's display_name, role, store_id (0: none), region ("": none) and
+ * disabled over user u->id, and the password hash unless pwhash is NULL,
+ * in one transaction; with end_sessions every session of the user is
+ * deleted in it too. A change that leaves no enabled admin writes nothing:
+ * LK_ECONFLICT "last_admin". LK_ENOTFOUND for an unknown id, LK_EINVAL
+ * "unknown_store" for a store that does not exist. On success u is reloaded.
+ */
+enum lk_rc store_user_update(struct store *st, struct lk_user *u, const char *pwhash,
+			     bool end_sessions, struct lk_err *err);
+/*
+ * A successful login of user_id at now, in one transaction: the user's
+ * expired sessions are deleted, the session with token hash `hash` is
+ * added (until expires_at) and last_login_at becomes now.
+ */
+enum lk_rc store_user_login(struct store *st, int64_t user_id, const unsigned char hash[32],
+			    int64_t now, int64_t expires_at, struct lk_err *err);
+
 /* ---- API keys (store_sqlite_keys.c) ---- */
 
+#define LK_KEY_PREFIX_LEN 12  /* characters of a key kept to recognise it in lists */
+#define LK_KEY_SCOPES_SZ 256  /* bytes of the space-separated scope list, NUL included */
+#define LK_KEY_LIST_MAX 500   /* keys listed at most (a chain has tens) */
+
+/*
+ * An API key of an integration (POS, booking, gateway callbacks). The
+ * token itself is never stored, only its BLAKE2b-256 hash; the hash never
+ * leaves the store except through store_key_by_hash().
+ */
+struct lk_api_key {
+	int64_t id;
+	char name[LK_TXT(LK_NAME_MAX)];
+	char prefix[LK_KEY_PREFIX_LEN + 1];
+	char scopes[LK_KEY_SCOPES_SZ];        /* "visits:write catalog:read" */
+	int64_t store_id;                     /* 0: every store */
+	int64_t created_by;                   /* user id, 0 when unknown */
+	char created_by_name[33];             /* "" when unknown */
+	int64_t created_at;
+	int64_t last_used_at;                 /* 0: never */
+	int64_t revoked_at;                   /* 0: in force */
+	int64_t revoked_by;
+};
+
+/* Insert k with the token's hash; k->id and k->created_at are set. */
+enum lk_rc store_key_add(struct store *st, struct lk_api_key *k, const unsigned char hash[32],
+			 struct lk_err *err);
+/* Every key, revoked ones too, newest first, at most limit; *out malloc'd (free it). */
+enum lk_rc store_key_list(struct store *st, int limit, struct lk_api_key **out, int *n,
+			  struct lk_err *err);
+enum lk_rc store_key_get(struct store *st, int64_t id, struct lk_api_key *k,
+			 struct lk_err *err);
+/*
+ * Revoke key id at `now` by user_id; k receives the key as it is then.
+ * LK_ENOTFOUND for an unknown id, LK_ECONFLICT "already_revoked".
+ */
+enum lk_rc store_key_revoke(struct store *st, int64_t id, int64_t user_id, int64_t now,
+			    struct lk_api_key *k, struct lk_err *err);
+/*
+ * The key in force whose token hashes to hash; stored receives the hash
+ * as stored, for the caller's constant-time compare. LK_ENOTFOUND for an
+ * unknown or revoked key.
+ */
+enum lk_rc store_key_by_hash(struct store *st, const unsigned char hash[32],
+			     struct lk_api_key *k, unsigned char stored[32], struct lk_err *err);
+/* Set the key's last-used time to now unless it was set within the last minute. */
+enum lk_rc store_key_touch(struct store *st, int64_t id, int64_t now, struct lk_err *err);
+
 /* ---- consent, a guest's data, erasure (store_sqlite_rights.c) ---- */
+
+#define LK_CONSENT_NOTE_MAX 200 /* characters of a consent event's note */
+#define LK_ERASE_MAX 64         /* guests one erasure covers: the guest and those merged into it */
+
+/* One change of a guest's marketing consent, as recorded (consent_events). */
+struct lk_consent_event {
+	int64_t id;
+	int64_t customer_id;
+	bool consent;                         /* given (true) or withdrawn */
+	char channel[20];                     /* lk_consent_channels */
+	int64_t at;                           /* when the guest gave or withdrew it */
+	int64_t recorded_by;                  /* staff user id, 0: none */
+	char recorded_by_name[33];            /* read: that user's username, "" when none */
+	int64_t key_id;                       /* the API key that recorded it, 0: none */
+	char note[LK_TXT(LK_CONSENT_NOTE_MAX)];
+};
+
+/*
+ * Who the writes on this connection are done for, until changed (0, 0:
+ * nobody known). The consent events store_customer_add() and
+ * store_customer_update() record carry it; the API sets it per request.
+ */
+void store_set_actor(struct store *st, int64_t user_id, int64_t key_id);
+
+/*
+ * Record e (customer_id, consent, channel, at, recorded_by or key_id,
+ * note) for a live guest, in one transaction: the guest's
+ * marketing_consent, consent_at and consent_channel become e's unless
+ * the guest's consent time is later than e->at (a back-dated event does
+ * not override a newer state); the version is bumped and updated_at set
+ * either way. e->id is set. LK_ENOTFOUND for an unknown or deleted guest.
+ */
+enum lk_rc store_consent_add(struct store *st, struct lk_consent_event *e, struct lk_err *err);
+/* A live guest's consent events, newest first (time, then id); *out malloc'd (free it). */
+enum lk_rc store_consent_list(struct store *st, int64_t customer_id,
+			      struct lk_consent_event **out, int *n, struct lk_err *err);
+
+/*
+ * A guest's data for their access request (the caller has checked the
+ * guest is live). Facts: every one, oldest first, created_by_name the
+ * username; *out malloc'd (free it).
+ */
+enum lk_rc store_guest_facts(struct store *st, int64_t customer_id, struct lk_fact **out,
+			     int *n, struct lk_err *err);
+
+struct lk_guest_visit_item {
+	int line;
+	int64_t dish_id;
+	char dish_name[LK_TXT(LK_DISH_NAME_MAX)];
+	int qty;
+	int64_t unit_price_fen;
+};
+
+/* A visit with its store and items by name; valid during the callback only. */
+struct lk_guest_visit {
+	int64_t id;
+	int64_t store_id;
+	char store_code[17];
+	char store_name[LK_TXT(LK_PLACE_MAX)];
+	int64_t visited_at;
+	int party_size;
+	int64_t amount_fen;
+	char channel[12];
+	char pos_order_id[LK_POS_ID_MAX + 1]; /* "" when none */
+	int64_t created_at;
+	int nitems;
+	const struct lk_guest_visit_item *items;
+};
+
+/*
+ * Every visit of the guest, oldest first, with its items (one statement,
+ * memory flat in the number of visits); a non-zero return from fn stops.
+ */
+enum lk_rc store_guest_visits_each(struct store *st, int64_t customer_id,
+				   int (*fn)(const struct lk_guest_visit *, void *), void *arg,
+				   struct lk_err *err);
+
+/* A store the guest was identified at (guest_store_links). */
+struct lk_guest_link {
+	int64_t store_id;
+	char store_code[17];
+	char store_name[LK_TXT(LK_PLACE_MAX)];
+	char via[24];
+	int64_t created_at;
+};
+
+/* The guest's store links, oldest first; *out malloc'd (free it). */
+enum lk_rc store_guest_links(struct store *st, int64_t customer_id, struct lk_guest_link **out,
+			     int *n, struct lk_err *err);
+/*
+ * The merges the guest took part in, kept or merged, oldest first: id,
+ * kept_id, merged_ids, user_id and user_name (username), created_at,
+ * undone_at; no dumps, no phones. *out malloc'd (free it).
+ */
+enum lk_rc store_guest_merges(struct store *st, int64_t customer_id, struct lk_merge **out,
+			      int *n, struct lk_err *err);
+/* The audit rows whose target is the guest, oldest first (detail is not read: NULL). */
+enum lk_rc store_guest_access_each(struct store *st, int64_t customer_id,
+				   int (*fn)(const struct lk_audit *, void *), void *arg,
+				   struct lk_err *err);
+
+/*
+ * Erase guest id's personal information for good, in one transaction.
+ * The guests erased are id and, through the merges in force that kept
+ * them, every guest merged into it (they are the same person), at most
+ * LK_ERASE_MAX. check (may be NULL) sees each one's name and E.164 phone
+ * before anything is written; returning false (err filled) aborts.
+ * Each customers row keeps its id, home store, source and times but its
+ * name becomes '', phone, birthday, notes and consent NULL, gender
+ * 'unknown', marketing_consent 0; deleted_at (if unset) and erased_at
+ * become now. Their tags, family, facts, consent events, store links and
+ * duplicate dismissals are deleted; every merge they took part in keeps
+ * its ids and times but its dumps become '{}' and merged_phones '[]' (it
+ * can no longer be undone). Visits, items and aggregates stay, anonymous.
+ * The name index is optimised so no old token survives; secure_delete is
+ * on for the transaction and the WAL is checkpointed (TRUNCATE) after, so
+ * the old bytes leave the files. LK_ENOTFOUND for an unknown or already
+ * erased guest. ids[0..*n) receives the ids erased, id first.
+ */
+enum lk_rc store_customer_erase(struct store *st, int64_t id, int64_t now,
+				bool (*check)(const char *name, const char *phone, void *arg,
+					      struct lk_err *err),
+				void *arg, int64_t ids[LK_ERASE_MAX], int *n, struct lk_err *err);
 
 #endif

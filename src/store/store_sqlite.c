@@ -7,6 +7,7 @@
  * SQLITE_PREPARE_PERSISTENT, and reset after each use.
  */
 #include <pthread.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -497,7 +498,7 @@ fail:
 
 static const char SQL_SESSION_USER[] =
 	"SELECT u.id, u.username, u.display_name, u.role, coalesce(u.store_id, 0), u.disabled,"
-	" u.created_at, u.region, coalesce(u.last_login_at, 0)"
+	" u.created_at, u.region, coalesce(u.last_login_at, 0), s.token_hash"
 	" FROM sessions s JOIN users u ON u.id = s.user_id"
 	" WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0";
 
@@ -510,13 +511,19 @@ enum lk_rc store_session_user(struct store *st, const unsigned char hash[32], in
 	sqlite3_bind_blob(s, 1, hash, 32, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 2, now);
 	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	/*
+	 * The index found the row by the hash; compare the whole hash once more
+	 * in constant time, so no path from a token to a session depends on
+	 * how many of its bytes matched.
+	 */
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 9) == 32 &&
+	    sodium_memcmp(sqlite3_column_blob(s, 9), hash, 32) == 0) {
 		user_row(s, u);
 		sqlite3_reset(s);
 		return LK_OK;
 	}
 	sqlite3_reset(s);
-	if (rc == SQLITE_DONE)
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return lk_fail(err, LK_ENOTFOUND, "invalid_token", NULL, "session not found");
 	return db_fail(st, err, "session");
 }
@@ -987,6 +994,11 @@ enum lk_rc store_customer_add(struct store *st, struct lk_customer *c, struct lk
 	if ((rc = cust_save_tags(st, c, err)) != LK_OK ||
 	    (rc = cust_save_family(st, c, err)) != LK_OK)
 		goto fail;
+	/* consent given at sign-up is the first entry of the guest's consent history */
+	if (c->consent &&
+	    (rc = sq_consent_event_add(st, c->id, true, c->consent_channel,
+				       c->consent_at ? c->consent_at : now, err)) != LK_OK)
+		goto fail;
 	if ((rc = tx_commit(st, err)) != LK_OK)
 		goto fail;
 	c->version = 1;
@@ -1066,8 +1078,9 @@ enum lk_rc store_customer_update(struct store *st, struct lk_customer *c, unsign
 	if (mask & LK_CF_SOURCE)
 		memcpy(cur.source, c->source, sizeof(cur.source));
 	/* consent keeps the time it was given or withdrawn: a repeat changes nothing */
-	if ((mask & LK_CF_CONSENT) &&
-	    (cur.consent != c->consent || strcmp(cur.consent_channel, c->consent_channel) != 0)) {
+	bool consent_event = (mask & LK_CF_CONSENT) &&
+		(cur.consent != c->consent || strcmp(cur.consent_channel, c->consent_channel) != 0);
+	if (consent_event) {
 		cur.consent = c->consent;
 		cur.consent_at = c->consent_at;
 		memcpy(cur.consent_channel, c->consent_channel, sizeof(cur.consent_channel));
@@ -1111,6 +1124,11 @@ enum lk_rc store_customer_update(struct store *st, struct lk_customer *c, unsign
 	sqlite3_bind_int64(s, 15, version);
 	if ((rc = step_done(st, s, err, "guest")) != LK_OK)
 		goto fail;
+	/* a change of consent is an entry of the guest's consent history */
+	if (consent_event &&
+	    (rc = sq_consent_event_add(st, cur.id, cur.consent, cur.consent_channel,
+				       cur.consent_at, err)) != LK_OK)
+		goto fail;
 	if ((mask & LK_CF_TAGS) && (rc = cust_save_tags(st, &cur, err)) != LK_OK)
 		goto fail;
 	if ((mask & LK_CF_FAMILY) && (rc = cust_save_family(st, &cur, err)) != LK_OK)
@@ -1148,28 +1166,111 @@ enum lk_rc store_customer_delete(struct store *st, int64_t id, struct lk_err *er
 	return rc;
 }
 
+/*
+ * Scope: ?4 is the store an account is bound to (0: none), ?5 its region
+ * ('': none); both unset means every store. A guest is in scope through
+ * their home store, a visit, or a link made when they were identified at a
+ * store (docs/ROLES.md). The store list is a constant subquery, built once
+ * per statement; the visit test walks the guest's few visits
+ * (visits_customer), hence "+v.store_id".
+ */
+#define SCOPE_STORES "(SELECT id FROM stores WHERE (?4 <> 0 AND id = ?4) OR (?5 <> '' AND region = ?5))"
+#define IN_SCOPE                                                                             \
+	" AND ((?4 = 0 AND ?5 = '') OR c.home_store_id IN " SCOPE_STORES                      \
+	"  OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id"                       \
+	"             AND +v.store_id IN " SCOPE_STORES ")"                                    \
+	"  OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"            \
+	"             AND l.store_id IN " SCOPE_STORES "))"
+
 static const char SQL_SEARCH_ALL[] =
-	"SELECT " CUST_COLS CUST_FROM " WHERE c.deleted_at IS NULL AND c.id > ?"
-	" ORDER BY c.id LIMIT ?";
+	"SELECT " CUST_COLS CUST_FROM " WHERE c.deleted_at IS NULL AND c.id > ?1" IN_SCOPE
+	" AND ?2 IS NOT NULL ORDER BY c.id LIMIT ?3";
+/* a full phone: chain-wide (the guest gave it); the API links the guest to the store */
 static const char SQL_SEARCH_PHONE[] =
 	"SELECT " CUST_COLS CUST_FROM " WHERE c.phone = ?2 AND c.deleted_at IS NULL AND c.id > ?1"
-	" ORDER BY c.id LIMIT ?3";
+	" AND ?4 IS NOT NULL AND ?5 IS NOT NULL ORDER BY c.id LIMIT ?3";
 static const char SQL_SEARCH_TAIL[] =
 	"SELECT " CUST_COLS CUST_FROM " WHERE c.phone_tail = ?2 AND c.deleted_at IS NULL"
-	" AND c.id > ?1 ORDER BY c.id LIMIT ?3";
+	" AND c.id > ?1" IN_SCOPE " ORDER BY c.id LIMIT ?3";
 /* three characters or more: the trigram index */
 static const char SQL_SEARCH_NAME_FTS[] =
 	"SELECT " CUST_COLS CUST_FROM " WHERE c.id IN (SELECT rowid FROM customer_names"
-	" WHERE customer_names MATCH ?2) AND c.deleted_at IS NULL AND c.id > ?1"
+	" WHERE customer_names MATCH ?2) AND c.deleted_at IS NULL AND c.id > ?1" IN_SCOPE
 	" ORDER BY c.id LIMIT ?3";
 /* one or two characters (most Chinese given names): a scan */
 static const char SQL_SEARCH_NAME_SCAN[] =
 	"SELECT " CUST_COLS CUST_FROM " WHERE instr(c.name, ?2) > 0 AND c.deleted_at IS NULL"
-	" AND c.id > ?1 ORDER BY c.id LIMIT ?3";
+	" AND c.id > ?1" IN_SCOPE " ORDER BY c.id LIMIT ?3";
+
+static const char SQL_CUST_IN_SCOPE[] =
+	"SELECT 1 FROM customers c WHERE c.id = ?1 AND c.deleted_at IS NULL"
+	" AND ?2 IS NOT NULL AND ?3 IS NOT NULL" IN_SCOPE;
+
+enum lk_rc store_customer_in_scope(struct store *st, int64_t id, const struct lk_scope *scope,
+				   struct lk_err *err)
+{
+	sqlite3_stmt *s = prep(st, SQL_CUST_IN_SCOPE, err);
+	if (!s)
+		return LK_EDB;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, 0);
+	sqlite3_bind_int(s, 3, 0);
+	sqlite3_bind_int64(s, 4, scope->store_id);
+	bind_str(s, 5, scope->region);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return LK_OK;
+	if (rc == SQLITE_DONE)
+		return lk_fail(err, LK_ENOTFOUND, "not_found", NULL, "guest %lld not found",
+			       (long long)id);
+	return db_fail(st, err, "guest");
+}
+
+static const char SQL_STORE_IN_SCOPE[] =
+	"SELECT 1 FROM stores WHERE id = ?1 AND ((?2 = 0 AND ?3 = '')"
+	" OR (?2 <> 0 AND id = ?2) OR (?3 <> '' AND region = ?3))";
+
+enum lk_rc store_store_in_scope(struct store *st, int64_t store_id, const struct lk_scope *scope,
+				bool *in, struct lk_err *err)
+{
+	sqlite3_stmt *s = prep(st, SQL_STORE_IN_SCOPE, err);
+	if (!s)
+		return LK_EDB;
+	sqlite3_bind_int64(s, 1, store_id);
+	sqlite3_bind_int64(s, 2, scope->store_id);
+	bind_str(s, 3, scope->region);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, err, "store");
+	*in = rc == SQLITE_ROW;
+	return LK_OK;
+}
+
+static const char SQL_GUEST_LINK[] =
+	"INSERT INTO guest_store_links(customer_id, store_id, via, created_at) VALUES (?,?,?,?)"
+	" ON CONFLICT DO NOTHING";
+
+enum lk_rc store_guest_link(struct store *st, int64_t customer_id, int64_t store_id,
+			    const char *via, bool *added, struct lk_err *err)
+{
+	sqlite3_stmt *s = prep(st, SQL_GUEST_LINK, err);
+	if (!s)
+		return LK_EDB;
+	sqlite3_bind_int64(s, 1, customer_id);
+	sqlite3_bind_int64(s, 2, store_id);
+	bind_str(s, 3, via);
+	sqlite3_bind_int64(s, 4, lk_now());
+	enum lk_rc rc = step_done(st, s, err, "guest link");
+	if (added)
+		*added = rc == LK_OK && sqlite3_changes(st->db) > 0;
+	return rc;
+}
 
 enum lk_rc store_customer_search(struct store *st, enum lk_customer_search kind,
-				 const char *text, int64_t after_id, int limit,
-				 struct lk_customer **out, int *n, int64_t *next,
+				 const char *text, const struct lk_scope *scope, int64_t after_id,
+				 int limit, struct lk_customer **out, int *n, int64_t *next,
 				 struct lk_err *err)
 {
 	const char *sql = SQL_SEARCH_ALL;
@@ -1203,12 +1304,10 @@ enum lk_rc store_customer_search(struct store *st, enum lk_customer_search kind,
 		return LK_EDB;
 	}
 	sqlite3_bind_int64(s, 1, after_id);
-	if (kind == LK_SEARCH_ALL) {
-		sqlite3_bind_int(s, 2, limit + 1);
-	} else {
-		bind_str(s, 2, text);
-		sqlite3_bind_int(s, 3, limit + 1);
-	}
+	bind_str(s, 2, kind == LK_SEARCH_ALL ? "" : text);
+	sqlite3_bind_int(s, 3, limit + 1);
+	sqlite3_bind_int64(s, 4, scope ? scope->store_id : 0);
+	bind_str(s, 5, scope ? scope->region : "");
 	struct lk_customer *arr = calloc((size_t)limit + 1, sizeof(*arr));
 	if (!arr) {
 		sqlite3_reset(s);
@@ -1580,16 +1679,19 @@ fail:
 	return rc;
 }
 
+/* ?4/?5: the scope's store and region (0/'': every store), as in SCOPE_STORES */
+#define VISIT_IN_SCOPE " AND ((?4 = 0 AND ?5 = '') OR +store_id IN " SCOPE_STORES ")"
 static const char SQL_VISIT_LIST[] =
-	"SELECT " VISIT_COLS " FROM visits WHERE customer_id = ?1"
-	" ORDER BY visited_at DESC, id DESC LIMIT ?2";
+	"SELECT " VISIT_COLS " FROM visits WHERE customer_id = ?1" VISIT_IN_SCOPE
+	" AND ?3 IS NOT NULL ORDER BY visited_at DESC, id DESC LIMIT ?2";
 static const char SQL_VISIT_LIST_AFTER[] =
-	"SELECT " VISIT_COLS " FROM visits WHERE customer_id = ?1"
+	"SELECT " VISIT_COLS " FROM visits WHERE customer_id = ?1" VISIT_IN_SCOPE
 	" AND (visited_at, id) < (SELECT visited_at, id FROM visits WHERE id = ?3)"
 	" ORDER BY visited_at DESC, id DESC LIMIT ?2";
 
-enum lk_rc store_visit_list(struct store *st, int64_t customer_id, int64_t cursor, int limit,
-			    struct lk_visit **out, int *n, int64_t *next, struct lk_err *err)
+enum lk_rc store_visit_list(struct store *st, int64_t customer_id, const struct lk_scope *scope,
+			    int64_t cursor, int limit, struct lk_visit **out, int *n,
+			    int64_t *next, struct lk_err *err)
 {
 	enum lk_rc rc = customer_live(st, customer_id, err);
 	if (rc != LK_OK)
@@ -1599,8 +1701,9 @@ enum lk_rc store_visit_list(struct store *st, int64_t customer_id, int64_t curso
 		return LK_EDB;
 	sqlite3_bind_int64(s, 1, customer_id);
 	sqlite3_bind_int(s, 2, limit + 1);
-	if (cursor)
-		sqlite3_bind_int64(s, 3, cursor);
+	sqlite3_bind_int64(s, 3, cursor);
+	sqlite3_bind_int64(s, 4, scope ? scope->store_id : 0);
+	bind_str(s, 5, scope ? scope->region : "");
 	struct lk_visit *arr = NULL;
 	int len = 0;
 	if ((rc = collect(st, s, sizeof(*arr), visit_row, (void **)&arr, &len, err)) != LK_OK)

@@ -43,6 +43,7 @@ static void bind_filter(sqlite3_stmt *s, const struct lk_export_filter *f)
 	bind_opt_int(s, 1, f->store_id);
 	sqlite3_bind_int64(s, 2, f->from);
 	sqlite3_bind_int64(s, 3, f->to);
+	bind_text(s, 4, f->region);
 }
 
 /* Step s to the end, calling row() for each row; shared by both exports. */
@@ -83,7 +84,14 @@ static const char SQL_EXPORT_GUESTS[] =
 	" LEFT JOIN stores hs ON hs.id = c.home_store_id"
 	" WHERE c.deleted_at IS NULL"
 	"  AND (?1 IS NULL OR c.home_store_id = ?1"
-	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id AND +v.store_id = ?1))"
+	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id AND +v.store_id = ?1)"
+	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"
+	"                  AND l.store_id = ?1))"
+	"  AND (?4 IS NULL OR c.home_store_id IN (SELECT id FROM stores WHERE region = ?4)"
+	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id"
+	"                  AND +v.store_id IN (SELECT id FROM stores WHERE region = ?4))"
+	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"
+	"                  AND l.store_id IN (SELECT id FROM stores WHERE region = ?4)))"
 	"  AND coalesce(cs.last_visit_at, c.created_at) BETWEEN ?2 AND ?3"
 	" ORDER BY c.id";
 
@@ -148,11 +156,13 @@ enum lk_rc store_export_guests(struct store *st, const struct lk_export_filter *
 static const char SQL_EXPORT_VISITS_STORE[] =
 	VISIT_EXPORT_COLS
 	" WHERE v.store_id = ?1 AND v.visited_at BETWEEN ?2 AND ?3"
+	" AND (?4 IS NULL OR st.region = ?4)"
 	" ORDER BY v.visited_at, v.id";
 /* every store: table order; a time order would sort all visits first */
 static const char SQL_EXPORT_VISITS_ALL[] =
 	VISIT_EXPORT_COLS
 	" WHERE ?1 IS NULL AND v.visited_at BETWEEN ?2 AND ?3"
+	" AND (?4 IS NULL OR st.region = ?4)"
 	" ORDER BY v.id";
 
 struct visit_ctx {

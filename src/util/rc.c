@@ -20,6 +20,7 @@ const char *lk_strerror(enum lk_rc rc)
 	case LK_ENOMEM: return "out of memory";
 	case LK_EIO: return "i/o error";
 	case LK_ESCHEMA: return "database schema is newer than this program";
+	case LK_ETOOMANY: return "too many attempts";
 	}
 	return "unknown error";
 }

@@ -25,6 +25,7 @@ enum lk_rc {
 	LK_ENOMEM,       /* allocation failed */
 	LK_EIO,          /* file or socket failure */
 	LK_ESCHEMA,      /* database schema newer than this binary */
+	LK_ETOOMANY,     /* too many attempts: wait (err->ref_id: seconds) */
 };
 
 /* Error detail. code is a stable machine word ("invalid_phone"). */

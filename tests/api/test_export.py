@@ -223,7 +223,7 @@ def t_export_roles(env):
     p = fx["home"]["phone"]
     eq(by_id(rows)[fx["home"]["id"]][2], p[3:6] + "****" + p[-4:], "analyst sees the phone masked")
     for tok in (env.exp_mgr, env.exp_ana):
-        expect_error(env.api.get(EXP + "guests?store=BJ01", token=tok), 403, "forbidden",
+        expect_error(env.api.get(EXP + "guests?store=BJ01", token=tok), 403, "out_of_scope",
                      field="store", what="bound user names another store")
 
 

@@ -497,7 +497,7 @@ static void loaded_chain_is_consistent_and_plausible(void **state)
 	snprintf(name, sizeof(name), "%s", c.name);
 	lk_customer_release(&c);
 	if (lk_utf8_chars(name) >= 3) {
-		assert_int_equal(store_customer_search(st, LK_SEARCH_NAME, name, 0, 50, &found, &n,
+		assert_int_equal(store_customer_search(st, LK_SEARCH_NAME, name, NULL, 0, 50, &found, &n,
 						       &next, &err),
 				 LK_OK);
 		bool hit = false;

@@ -158,8 +158,40 @@ static void passwords_and_usernames(void **state)
 	(void)state;
 	struct lk_err err;
 	assert_int_equal(lk_password_check("short", "bob", &err), LK_EINVAL);
-	assert_int_equal(lk_password_check("Zhangwei", "zhangwei", &err), LK_EINVAL);
+	assert_string_equal(err.code, "weak_password");
+	assert_string_equal(err.field, "password");
+	assert_non_null(strstr(err.msg, "10 to 128 bytes"));
+	/* 9 bytes is one short, 10 is enough; 128 is the most, 129 too many */
+	assert_int_equal(lk_password_check("hotpot-26", "bob", &err), LK_EINVAL);
+	assert_int_equal(lk_password_check("hotpot-226", "bob", &err), LK_OK);
+	char big[130];
+	memset(big, 'a', sizeof(big));
+	big[0] = 'b';
+	big[128] = '\0';
+	assert_int_equal(lk_password_check(big, "bob", &err), LK_OK);
+	big[128] = 'a';
+	big[129] = '\0';
+	assert_int_equal(lk_password_check(big, "bob", &err), LK_EINVAL);
+	/* the existing tests' password stays valid */
+	assert_int_equal(lk_password_check("s3cret-pass", "u_admin", &err), LK_OK);
+	/* the username, in any case, or inside the password */
+	assert_int_equal(lk_password_check("Zhangwei.Li", "zhangwei.li", &err), LK_EINVAL);
+	assert_non_null(strstr(err.msg, "not be the username"));
+	assert_int_equal(lk_password_check("my-ZHANGWEI-2026", "zhangwei", &err), LK_EINVAL);
+	assert_string_equal(err.code, "weak_password");
+	assert_non_null(strstr(err.msg, "not contain the username"));
+	assert_int_equal(lk_password_check("2026zhangwei", "zhangwei", &err), LK_EINVAL);
 	assert_int_equal(lk_password_check("hotpot-2026", "zhangwei", &err), LK_OK);
+	assert_int_equal(lk_password_check("hotpot-2026", NULL, &err), LK_OK);
+	assert_int_equal(lk_password_check("hotpot-2026", "", &err), LK_OK);
+	/* one character repeated, bytes or a Chinese character */
+	assert_int_equal(lk_password_check("aaaaaaaaaaaa", "bob", &err), LK_EINVAL);
+	assert_non_null(strstr(err.msg, "one character repeated"));
+	assert_int_equal(lk_password_check("1111111111", "bob", &err), LK_EINVAL);
+	assert_int_equal(lk_password_check("哈哈哈哈", "bob", &err), LK_EINVAL);
+	assert_int_equal(lk_password_check("哈哈哈哈哈哈哈哈哈哈", "bob", &err), LK_EINVAL);
+	assert_int_equal(lk_password_check("火锅火锅火锅火锅", "bob", &err), LK_OK);
+	assert_int_equal(lk_password_check("aaaaaaaaab", "bob", &err), LK_OK);
 	assert_int_equal(lk_username_check("zhang.wei", &err), LK_OK);
 	assert_int_equal(lk_username_check("Zhang", &err), LK_EINVAL);
 	assert_int_equal(lk_username_check("zw", &err), LK_EINVAL);

@@ -223,12 +223,12 @@ static void visit_updates_aggregates_and_replays(void **state)
 	struct lk_visit *list;
 	int n;
 	int64_t next;
-	assert_int_equal(store_visit_list(f->st, id, 0, 1, &list, &n, &next, &err), LK_OK);
+	assert_int_equal(store_visit_list(f->st, id, NULL, 0, 1, &list, &n, &next, &err), LK_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].visited_at, 1700000000);
 	assert_true(next != 0);
 	store_visits_free(list, n);
-	assert_int_equal(store_visit_list(f->st, id, next, 1, &list, &n, &next, &err), LK_OK);
+	assert_int_equal(store_visit_list(f->st, id, NULL, next, 1, &list, &n, &next, &err), LK_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].visited_at, 1690000000);
 	assert_int_equal(next, 0);
@@ -257,7 +257,7 @@ static void failed_visit_leaves_nothing(void **state)
 	struct lk_visit *list;
 	int n;
 	int64_t next;
-	assert_int_equal(store_visit_list(f->st, id, 0, 10, &list, &n, &next, &err), LK_OK);
+	assert_int_equal(store_visit_list(f->st, id, NULL, 0, 10, &list, &n, &next, &err), LK_OK);
 	assert_int_equal(n, 0);
 	store_visits_free(list, n);
 	/* a visit for an unknown store or guest is bad input, not a database error */
@@ -282,41 +282,41 @@ static void lookups_by_phone_tail_and_name(void **state)
 	int n;
 	int64_t next;
 	struct lk_err err;
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_TAIL, "5678", 0, 10, &list, &n,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_TAIL, "5678", NULL, 0, 10, &list, &n,
 					       &next, &err), LK_OK);
 	assert_int_equal(n, 3);
 	store_customers_free(list, n);
 	/* pages of two */
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_TAIL, "5678", 0, 2, &list, &n,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_TAIL, "5678", NULL, 0, 2, &list, &n,
 					       &next, &err), LK_OK);
 	assert_int_equal(n, 2);
 	assert_true(next > 0);
 	store_customers_free(list, n);
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_TAIL, "5678", next, 2, &list, &n,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_TAIL, "5678", NULL, next, 2, &list, &n,
 					       &next, &err), LK_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(next, 0);
 	store_customers_free(list, n);
 	/* one character, two characters, three (the trigram index) */
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "静", 0, 10, &list, &n,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "静", NULL, 0, 10, &list, &n,
 					       &next, &err), LK_OK);
 	assert_int_equal(n, 3);
 	store_customers_free(list, n);
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "陈静", 0, 10, &list, &n,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "陈静", NULL, 0, 10, &list, &n,
 					       &next, &err), LK_OK);
 	assert_int_equal(n, 2);
 	store_customers_free(list, n);
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "陈静怡", 0, 10, &list, &n,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "陈静怡", NULL, 0, 10, &list, &n,
 					       &next, &err), LK_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(list[0].name, "陈静怡");
 	store_customers_free(list, n);
 	/* quotes and FTS syntax in a name are just text */
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "\"OR\" NEAR(*", 0, 10, &list,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_NAME, "\"OR\" NEAR(*", NULL, 0, 10, &list,
 					       &n, &next, &err), LK_OK);
 	assert_int_equal(n, 0);
 	store_customers_free(list, n);
-	assert_int_equal(store_customer_search(f->st, LK_SEARCH_PHONE, "+8613300001111", 0, 10,
+	assert_int_equal(store_customer_search(f->st, LK_SEARCH_PHONE, "+8613300001111", NULL, 0, 10,
 					       &list, &n, &next, &err), LK_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(list[0].name, "刘洋");
