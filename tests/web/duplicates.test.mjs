@@ -31,7 +31,8 @@ before(async () => {
   const store = await api.call('POST', '/stores', { code: 'SH01', name: '上海人民广场店', city: '上海' });
   addUser(srv.db, MANAGER.user, 'manager', MANAGER.pass, ['--display-name', MANAGER.name, '--store', 'SH01']);
   addUser(srv.db, WAITER.user, 'waiter', WAITER.pass, ['--display-name', WAITER.name, '--store', 'SH01']);
-  const add = (body) => api.call('POST', '/customers', body);
+  /* guests of SH01, the store the manager is bound to (store scope) */
+  const add = (body) => api.call('POST', '/customers', { home_store_id: store.id, ...body });
   /* the first guest has no twin: a cursor that ends at it skips nothing */
   g.solo = await add({ name: '赵敏', phone: '150 0000 0001' });
   g.zA = await add({ name: '张伟', phone: '138 1234 5678', gender: 'male' });

@@ -11,6 +11,10 @@ import { guestPage } from './pages/guest.js';
 import { newGuestPage } from './pages/guest-new.js';
 import { duplicatesPage } from './pages/duplicates.js';
 import { importPage } from './pages/import.js';
+import { usersPage } from './pages/users.js';
+import { keysPage } from './pages/keys.js';
+import { auditPage } from './pages/audit.js';
+import { loadPermissions, can, homePath } from './perms.js';
 
 const main = document.getElementById('main');
 
@@ -20,6 +24,9 @@ route('/guests/new', newGuestPage);
 route('/guests/:id', guestPage);
 route('/duplicates', duplicatesPage);
 route('/import', importPage);
+route('/users', usersPage);
+route('/keys', keysPage);
+route('/audit', auditPage);
 fallback(doorPage);
 
 let current = null;
@@ -30,9 +37,19 @@ async function render(path, state) {
   if (!token() && path !== '/login') {
     return navigate('/login', { next: path }, true);
   }
+  const { fn, params } = resolve(path);
+  if (path !== '/login') {
+    try {
+      await loadPermissions();
+    } catch {
+      /* a 401 logs out; otherwise the header shows what it knows */
+    }
+    if (!token()) return null;
+    /* an account without guest search (support) starts at its own tools */
+    if (fn === doorPage && !can('guests.find') && homePath() !== '/') return navigate(homePath(), null, true);
+  }
   if (path === '/login') hideHeader();
   else renderHeader(() => render(location.pathname, history.state));
-  const { fn, params } = resolve(path);
   main.replaceChildren();
   current = (await fn(main, params, state || {})) || null;
   return current;

@@ -6,8 +6,7 @@ import { h, replace } from './dom.js';
 import { t, setLang, currentLang } from './i18n.js';
 import { api, currentUser, clearSession, storeMap } from './api.js';
 import { navigate } from './router.js';
-import { mayMerge } from './pages/duplicates.js';
-import { mayImport } from './pages/import.js';
+import { can } from './perms.js';
 
 const top = document.getElementById('top');
 
@@ -33,10 +32,21 @@ export function renderHeader(rerender) {
   replace(top,
     h('a', { href: '/', 'data-link': '', class: 'brand' }, t('app.brand')),
     h('nav', { class: 'top-nav' },
-      h('a', { href: '/', 'data-link': '', class: 'top-link' }, t('nav.door')),
-      h('a', { href: '/guests/new', 'data-link': '', class: 'top-link' }, t('nav.new_guest')),
-      mayMerge(user) ? h('a', { href: '/duplicates', 'data-link': '', class: 'top-link', id: 'nav-duplicates' }, t('nav.duplicates')) : null,
-      mayImport(user) ? h('a', { href: '/import', 'data-link': '', class: 'top-link', id: 'nav-import' }, t('nav.import')) : null),
+      /* each entry by the permission its page needs (docs/ROLES.md) */
+      [
+        ['guests.find', '/', 'nav-door', 'nav.door'],
+        ['guests.write', '/guests/new', 'nav-new-guest', 'nav.new_guest'],
+        ['guests.merge', '/duplicates', 'nav-duplicates', 'nav.duplicates'],
+        ['imports.run', '/import', 'nav-import', 'nav.import'],
+        ['users.manage', '/users', 'nav-users', 'nav.users'],
+        ['keys.manage', '/keys', 'nav-keys', 'nav.keys'],
+        ['audit.read', '/audit', 'nav-audit', 'nav.audit'],
+      ].map(([perm, href, id, key]) => (can(perm)
+        ? h('a', {
+          href, 'data-link': '', id, class: `top-link${location.pathname === href ? ' current' : ''}`,
+          'aria-current': location.pathname === href ? 'page' : null,
+        }, t(key))
+        : null))),
     h('div', { class: 'top-user' },
       h('span', { class: 'top-name', id: 'top-name' }, user.display_name || user.username),
       h('span', { class: 'role-badge', id: 'top-role' }, t(`role.${user.role}`)),

@@ -9,6 +9,7 @@ import { money, date, phoneOf, birthdayText, birthdayCountdown, daysToBirthday }
 import { errorText } from '../forms.js';
 import { factsSection } from './guest-facts.js';
 import { visitsSection, visitForm } from './guest-visits.js';
+import { privacySection } from './guest-privacy.js';
 
 /* A guest with more than ¥5,000 spent in all is a VIP (seed 001). */
 const VIP_FEN = 500000;
@@ -111,7 +112,8 @@ export function guestPage(main, { id }, state) {
       h('div', { class: 'col' }, facts.form, facts.factsBox),
       h('div', { class: 'col' }, birthday, totals, notes)),
     formSlot,
-    visits.box));
+    visits.box,
+    privacySection(id)));
 
   const failed = (err) => {
     if (!alive) return;
