@@ -257,6 +257,14 @@ static void imports_create(struct api_req *r)
 			goto fail;
 		j->opts.default_store = j->store;
 	}
+	if (!j->store[0] && r->scope.store_id) {
+		/* an account bound to one store imports for that store */
+		struct lk_store s;
+		if (store_store_get(r->st, r->scope.store_id, &s, &r->err) != LK_OK)
+			goto fail;
+		snprintf(j->store, sizeof(j->store), "%s", s.code);
+		j->opts.default_store = j->store;
+	}
 	/*
 	 * A scoped manager imports for their stores only: rows naming another
 	 * store are rejected (find_store), and guests need a store in scope,
@@ -266,7 +274,8 @@ static void imports_create(struct api_req *r)
 	j->opts.scope = &j->scope;
 	if (!lk_scope_all(&r->scope) && j->opts.kind == LK_IMPORT_GUESTS && !j->store[0]) {
 		api_fail(r, LK_EINVAL, "missing_field", "store",
-			 "give 'store': one of your stores, the home store of the imported guests");
+			 "give 'store': one of your region's stores, the home store of the imported "
+			 "guests");
 		goto fail;
 	}
 	j->opts.map = j->map[0] ? j->map : NULL;
