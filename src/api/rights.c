@@ -253,7 +253,7 @@ static bool export_parts(struct api_req *r, int64_t id, json_t *out)
 	json_t *visits = json_array(), *access = json_array();
 	void *vctx[2] = { visits, r };
 	void *actx[2] = { access, r };
-	if (store_guest_facts(r->st, id, &facts, &nf, &r->err) != LK_OK ||
+	if (store_fact_list(r->st, id, &facts, &nf, &r->err) != LK_OK ||
 	    store_guest_visits_each(r->st, id, visit_add, vctx, &r->err) != LK_OK ||
 	    store_consent_list(r->st, id, &events, &ne, &r->err) != LK_OK ||
 	    store_guest_links(r->st, id, &links, &nl, &r->err) != LK_OK ||

@@ -110,4 +110,19 @@ extern const int lk_sqlite_nmigrations;
 enum lk_rc sq_consent_event_add(struct store *st, int64_t customer_id, bool consent,
 				const char *channel, int64_t at, struct lk_err *err);
 
+
+/* A users row as struct lk_user: SELECT SQ_USER_COLS FROM users ... */
+#define SQ_USER_COLS                                                                       \
+	"id, username, display_name, role, coalesce(store_id, 0), disabled, created_at,"    \
+	" region, coalesce(last_login_at, 0)"
+void sq_user_row(sqlite3_stmt *s, struct lk_user *u);
+/*
+ * Step s to the end, each row into a growing array of sz-byte elements
+ * filled by row(); *out malloc'd (free it), *n its length. Resets s.
+ */
+enum lk_rc sq_collect(struct store *st, sqlite3_stmt *s, size_t sz,
+		      void (*row)(sqlite3_stmt *, void *), void **out, int *n, struct lk_err *err);
+/* Parse a merge's merged_ids "[1,2,3]" into out (at most max); returns how many. */
+int sq_parse_ids(const char *s, int64_t *out, int max);
+
 #endif

@@ -512,14 +512,6 @@ enum lk_rc store_consent_add(struct store *st, struct lk_consent_event *e, struc
 enum lk_rc store_consent_list(struct store *st, int64_t customer_id,
 			      struct lk_consent_event **out, int *n, struct lk_err *err);
 
-/*
- * A guest's data for their access request (the caller has checked the
- * guest is live). Facts: every one, oldest first, created_by_name the
- * username; *out malloc'd (free it).
- */
-enum lk_rc store_guest_facts(struct store *st, int64_t customer_id, struct lk_fact **out,
-			     int *n, struct lk_err *err);
-
 struct lk_guest_visit_item {
 	int line;
 	int64_t dish_id;

@@ -316,11 +316,9 @@ fail:
 
 /* ---- users and sessions ---- */
 
-#define USER_COLS                                                                          \
-	"id, username, display_name, role, coalesce(store_id, 0), disabled, created_at,"    \
-	" region, coalesce(last_login_at, 0)"
+#define USER_COLS SQ_USER_COLS
 
-static void user_row(sqlite3_stmt *s, struct lk_user *u)
+void sq_user_row(sqlite3_stmt *s, struct lk_user *u)
 {
 	memset(u, 0, sizeof(*u));
 	u->id = sqlite3_column_int64(s, 0);
@@ -376,7 +374,7 @@ enum lk_rc store_user_by_name(struct store *st, const char *username, struct lk_
 	bind_str(s, 1, username);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		user_row(s, u);
+		sq_user_row(s, u);
 		if (pwhash)
 			col_text(s, 9, pwhash, pwhash_sz);
 		sqlite3_reset(s);
@@ -438,7 +436,7 @@ enum lk_rc store_user_each(struct store *st, int (*fn)(const struct lk_user *, v
 	int rc;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct lk_user u;
-		user_row(s, &u);
+		sq_user_row(s, &u);
 		if (fn(&u, arg))
 			break;
 	}
@@ -518,7 +516,7 @@ enum lk_rc store_session_user(struct store *st, const unsigned char hash[32], in
 	 */
 	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 9) == 32 &&
 	    sodium_memcmp(sqlite3_column_blob(s, 9), hash, 32) == 0) {
-		user_row(s, u);
+		sq_user_row(s, u);
 		sqlite3_reset(s);
 		return LK_OK;
 	}
@@ -621,9 +619,8 @@ enum lk_rc store_store_by_code(struct store *st, const char *code, struct lk_sto
  * Collect rows of s into a growing array of elements of size sz, filled by
  * row(). The statement is bound already.
  */
-static enum lk_rc collect(struct store *st, sqlite3_stmt *s, size_t sz,
-			  void (*row)(sqlite3_stmt *, void *), void **out, int *n,
-			  struct lk_err *err)
+enum lk_rc sq_collect(struct store *st, sqlite3_stmt *s, size_t sz,
+		      void (*row)(sqlite3_stmt *, void *), void **out, int *n, struct lk_err *err)
 {
 	char *arr = NULL;
 	int len = 0, cap = 0, rc;
@@ -664,7 +661,7 @@ enum lk_rc store_store_list(struct store *st, struct lk_store **out, int *n, str
 	sqlite3_stmt *s = prep(st, SQL_STORE_LIST, err);
 	if (!s)
 		return LK_EDB;
-	return collect(st, s, sizeof(**out), store_row_v, (void **)out, n, err);
+	return sq_collect(st, s, sizeof(**out), store_row_v, (void **)out, n, err);
 }
 
 /* ---- dishes ---- */
@@ -757,7 +754,7 @@ enum lk_rc store_dish_list(struct store *st, bool active_only, struct lk_dish **
 	sqlite3_stmt *s = prep(st, active_only ? SQL_DISH_LIST_ACTIVE : SQL_DISH_LIST, err);
 	if (!s)
 		return LK_EDB;
-	return collect(st, s, sizeof(**out), dish_row, (void **)out, n, err);
+	return sq_collect(st, s, sizeof(**out), dish_row, (void **)out, n, err);
 }
 
 /* ---- customers ---- */
@@ -1424,7 +1421,7 @@ enum lk_rc store_fact_list(struct store *st, int64_t customer_id, struct lk_fact
 	if (!s)
 		return LK_EDB;
 	sqlite3_bind_int64(s, 1, customer_id);
-	return collect(st, s, sizeof(**out), fact_row, (void **)out, n, err);
+	return sq_collect(st, s, sizeof(**out), fact_row, (void **)out, n, err);
 }
 
 static const char SQL_FACT_DEL[] = "DELETE FROM customer_facts WHERE id = ? AND customer_id = ?";
@@ -1706,7 +1703,7 @@ enum lk_rc store_visit_list(struct store *st, int64_t customer_id, const struct 
 	bind_str(s, 5, scope ? scope->region : "");
 	struct lk_visit *arr = NULL;
 	int len = 0;
-	if ((rc = collect(st, s, sizeof(*arr), visit_row, (void **)&arr, &len, err)) != LK_OK)
+	if ((rc = sq_collect(st, s, sizeof(*arr), visit_row, (void **)&arr, &len, err)) != LK_OK)
 		return rc;
 	*next = 0;
 	if (len > limit) {

@@ -713,10 +713,10 @@ static const char SQL_MERGE_GET[] =
 	" WHERE m.id = ?1";
 
 /* Parse "[1,2,3]" (what this file wrote) into ids. */
-static int parse_ids(const char *s, int64_t *out, int max)
+int sq_parse_ids(const char *s, int64_t *out, int max)
 {
 	int n = 0;
-	while (*s && n < max) {
+	while (s && *s && n < max) {
 		while (*s && (*s < '0' || *s > '9'))
 			s++;
 		if (!*s)
@@ -755,7 +755,7 @@ enum lk_rc store_merge_get(struct store *st, int64_t id, struct lk_merge *m, str
 	if (rc == SQLITE_ROW) {
 		m->id = sqlite3_column_int64(s, 0);
 		m->kept_id = sqlite3_column_int64(s, 1);
-		m->nmerged = parse_ids((const char *)sqlite3_column_text(s, 2), m->merged_ids,
+		m->nmerged = sq_parse_ids((const char *)sqlite3_column_text(s, 2), m->merged_ids,
 				       LK_MERGE_MAX);
 		m->user_id = sqlite3_column_int64(s, 4);
 		col_text(s, 5, m->user_name, sizeof(m->user_name));
@@ -868,7 +868,7 @@ enum lk_rc store_merge_undo(struct store *st, int64_t id, int64_t user_id, struc
 	}
 	int64_t all[LK_MERGE_MAX + 1];
 	all[0] = sqlite3_column_int64(s, 0);
-	int n = parse_ids((const char *)sqlite3_column_text(s, 1), all + 1, LK_MERGE_MAX);
+	int n = sq_parse_ids((const char *)sqlite3_column_text(s, 1), all + 1, LK_MERGE_MAX);
 	before = strdup((const char *)sqlite3_column_text(s, 2));
 	after = strdup((const char *)sqlite3_column_text(s, 3));
 	int64_t undone = sqlite3_column_int64(s, 4);

@@ -139,28 +139,26 @@ static enum lk_rc guest_live(struct store *st, int64_t id, struct lk_err *err)
 	return sq_db_fail(st, err, "guest");
 }
 
-/*
- * Grow *arr (of *cap elements of size sz) to hold one more; false when out
- * of memory.
- */
-static bool grow(void **arr, int *cap, int n, size_t sz)
-{
-	if (n < *cap)
-		return true;
-	int c = *cap ? *cap * 2 : 16;
-	void *p = realloc(*arr, (size_t)c * sz);
-	if (!p)
-		return false;
-	*arr = p;
-	*cap = c;
-	return true;
-}
-
 static const char SQL_CONSENT_LIST[] =
 	"SELECT e.id, e.customer_id, e.consent, e.channel, e.at, coalesce(e.recorded_by, 0),"
 	" coalesce(u.username, ''), coalesce(e.key_id, 0), e.note"
 	" FROM consent_events e LEFT JOIN users u ON u.id = e.recorded_by"
 	" WHERE e.customer_id = ? ORDER BY e.at DESC, e.id DESC";
+
+static void consent_row(sqlite3_stmt *s, void *p)
+{
+	struct lk_consent_event *e = p;
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(s, 0);
+	e->customer_id = sqlite3_column_int64(s, 1);
+	e->consent = sqlite3_column_int(s, 2) != 0;
+	col_text(s, 3, e->channel, sizeof(e->channel));
+	e->at = sqlite3_column_int64(s, 4);
+	e->recorded_by = sqlite3_column_int64(s, 5);
+	col_text(s, 6, e->recorded_by_name, sizeof(e->recorded_by_name));
+	e->key_id = sqlite3_column_int64(s, 7);
+	col_text(s, 8, e->note, sizeof(e->note));
+}
 
 enum lk_rc store_consent_list(struct store *st, int64_t customer_id,
 			      struct lk_consent_event **out, int *n, struct lk_err *err)
@@ -174,81 +172,10 @@ enum lk_rc store_consent_list(struct store *st, int64_t customer_id,
 	if (!s)
 		return LK_EDB;
 	sqlite3_bind_int64(s, 1, customer_id);
-	struct lk_consent_event *arr = NULL;
-	int len = 0, cap = 0, r;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!grow((void **)&arr, &cap, len, sizeof(*arr))) {
-			sqlite3_reset(s);
-			free(arr);
-			return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
-		}
-		struct lk_consent_event *e = &arr[len++];
-		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
-		e->customer_id = sqlite3_column_int64(s, 1);
-		e->consent = sqlite3_column_int(s, 2) != 0;
-		col_text(s, 3, e->channel, sizeof(e->channel));
-		e->at = sqlite3_column_int64(s, 4);
-		e->recorded_by = sqlite3_column_int64(s, 5);
-		col_text(s, 6, e->recorded_by_name, sizeof(e->recorded_by_name));
-		e->key_id = sqlite3_column_int64(s, 7);
-		col_text(s, 8, e->note, sizeof(e->note));
-	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		free(arr);
-		return sq_db_fail(st, err, "consent events");
-	}
-	*out = arr;
-	*n = len;
-	return LK_OK;
+	return sq_collect(st, s, sizeof(**out), consent_row, (void **)out, n, err);
 }
 
 /* ---- a guest's data ---- */
-
-static const char SQL_GUEST_FACTS[] =
-	"SELECT f.id, f.customer_id, f.kind, f.value, f.source, coalesce(f.created_by, 0),"
-	" coalesce(u.username, ''), f.created_at"
-	" FROM customer_facts f LEFT JOIN users u ON u.id = f.created_by"
-	" WHERE f.customer_id = ? ORDER BY f.created_at, f.id";
-
-enum lk_rc store_guest_facts(struct store *st, int64_t customer_id, struct lk_fact **out,
-			     int *n, struct lk_err *err)
-{
-	*out = NULL;
-	*n = 0;
-	sqlite3_stmt *s = sq_prep(st, SQL_GUEST_FACTS, err);
-	if (!s)
-		return LK_EDB;
-	sqlite3_bind_int64(s, 1, customer_id);
-	struct lk_fact *arr = NULL;
-	int len = 0, cap = 0, r;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!grow((void **)&arr, &cap, len, sizeof(*arr))) {
-			sqlite3_reset(s);
-			free(arr);
-			return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
-		}
-		struct lk_fact *f = &arr[len++];
-		memset(f, 0, sizeof(*f));
-		f->id = sqlite3_column_int64(s, 0);
-		f->customer_id = sqlite3_column_int64(s, 1);
-		col_text(s, 2, f->kind, sizeof(f->kind));
-		col_text(s, 3, f->value, sizeof(f->value));
-		col_text(s, 4, f->source, sizeof(f->source));
-		f->created_by = sqlite3_column_int64(s, 5);
-		col_text(s, 6, f->created_by_name, sizeof(f->created_by_name));
-		f->created_at = sqlite3_column_int64(s, 7);
-	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		free(arr);
-		return sq_db_fail(st, err, "facts");
-	}
-	*out = arr;
-	*n = len;
-	return LK_OK;
-}
 
 /* visits_customer gives the order; each visit's items follow it by their primary key */
 static const char SQL_GUEST_VISITS[] =
@@ -294,9 +221,15 @@ enum lk_rc store_guest_visits_each(struct store *st, int64_t customer_id,
 		}
 		if (sqlite3_column_type(s, 10) == SQLITE_NULL)
 			continue; /* a visit without items */
-		if (!grow((void **)&items, &cap, v.nitems, sizeof(*items))) {
-			rc = lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
-			break;
+		if (v.nitems == cap) {
+			int ncap = cap ? cap * 2 : 16;
+			void *p = realloc(items, (size_t)ncap * sizeof(*items));
+			if (!p) {
+				rc = lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
+				break;
+			}
+			items = p;
+			cap = ncap;
 		}
 		struct lk_guest_visit_item *it = &items[v.nitems++];
 		memset(it, 0, sizeof(*it));
@@ -321,6 +254,17 @@ static const char SQL_GUEST_LINKS[] =
 	"SELECT l.store_id, s.code, s.name, l.via, l.created_at FROM guest_store_links l"
 	" JOIN stores s ON s.id = l.store_id WHERE l.customer_id = ? ORDER BY l.created_at, l.store_id";
 
+static void link_row(sqlite3_stmt *s, void *p)
+{
+	struct lk_guest_link *l = p;
+	memset(l, 0, sizeof(*l));
+	l->store_id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, l->store_code, sizeof(l->store_code));
+	col_text(s, 2, l->store_name, sizeof(l->store_name));
+	col_text(s, 3, l->via, sizeof(l->via));
+	l->created_at = sqlite3_column_int64(s, 4);
+}
+
 enum lk_rc store_guest_links(struct store *st, int64_t customer_id, struct lk_guest_link **out,
 			     int *n, struct lk_err *err)
 {
@@ -330,46 +274,7 @@ enum lk_rc store_guest_links(struct store *st, int64_t customer_id, struct lk_gu
 	if (!s)
 		return LK_EDB;
 	sqlite3_bind_int64(s, 1, customer_id);
-	struct lk_guest_link *arr = NULL;
-	int len = 0, cap = 0, r;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!grow((void **)&arr, &cap, len, sizeof(*arr))) {
-			sqlite3_reset(s);
-			free(arr);
-			return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
-		}
-		struct lk_guest_link *l = &arr[len++];
-		memset(l, 0, sizeof(*l));
-		l->store_id = sqlite3_column_int64(s, 0);
-		col_text(s, 1, l->store_code, sizeof(l->store_code));
-		col_text(s, 2, l->store_name, sizeof(l->store_name));
-		col_text(s, 3, l->via, sizeof(l->via));
-		l->created_at = sqlite3_column_int64(s, 4);
-	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		free(arr);
-		return sq_db_fail(st, err, "store links");
-	}
-	*out = arr;
-	*n = len;
-	return LK_OK;
-}
-
-/* Parse "[1,2,3]" (a merge's merged_ids) into ids; returns how many. */
-static int parse_ids(const char *s, int64_t *out, int max)
-{
-	int n = 0;
-	while (s && *s && n < max) {
-		while (*s && (*s < '0' || *s > '9'))
-			s++;
-		if (!*s)
-			break;
-		char *end;
-		out[n++] = strtoll(s, &end, 10);
-		s = end;
-	}
-	return n;
+	return sq_collect(st, s, sizeof(**out), link_row, (void **)out, n, err);
 }
 
 /* merges are few (a person's duplicates): a scan is fine */
@@ -381,6 +286,22 @@ static const char SQL_GUEST_MERGES[] =
 	" WHERE m.kept_id = ?1 OR EXISTS (SELECT 1 FROM json_each(m.merged_ids) j WHERE j.value = ?1)"
 	" ORDER BY m.created_at, m.id";
 
+static void merge_row(sqlite3_stmt *s, void *p)
+{
+	struct lk_merge *m = p;
+	memset(m, 0, sizeof(*m));
+	m->id = sqlite3_column_int64(s, 0);
+	m->kept_id = sqlite3_column_int64(s, 1);
+	m->nmerged = sq_parse_ids((const char *)sqlite3_column_text(s, 2), m->merged_ids,
+				  LK_MERGE_MAX);
+	m->user_id = sqlite3_column_int64(s, 3);
+	col_text(s, 4, m->user_name, sizeof(m->user_name));
+	m->created_at = sqlite3_column_int64(s, 5);
+	m->undone_at = sqlite3_column_int64(s, 6);
+	m->undone_by = sqlite3_column_int64(s, 7);
+	col_text(s, 8, m->undone_by_name, sizeof(m->undone_by_name));
+}
+
 enum lk_rc store_guest_merges(struct store *st, int64_t customer_id, struct lk_merge **out,
 			      int *n, struct lk_err *err)
 {
@@ -390,35 +311,7 @@ enum lk_rc store_guest_merges(struct store *st, int64_t customer_id, struct lk_m
 	if (!s)
 		return LK_EDB;
 	sqlite3_bind_int64(s, 1, customer_id);
-	struct lk_merge *arr = NULL;
-	int len = 0, cap = 0, r;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		if (!grow((void **)&arr, &cap, len, sizeof(*arr))) {
-			sqlite3_reset(s);
-			free(arr);
-			return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
-		}
-		struct lk_merge *m = &arr[len++];
-		memset(m, 0, sizeof(*m));
-		m->id = sqlite3_column_int64(s, 0);
-		m->kept_id = sqlite3_column_int64(s, 1);
-		m->nmerged = parse_ids((const char *)sqlite3_column_text(s, 2), m->merged_ids,
-				       LK_MERGE_MAX);
-		m->user_id = sqlite3_column_int64(s, 3);
-		col_text(s, 4, m->user_name, sizeof(m->user_name));
-		m->created_at = sqlite3_column_int64(s, 5);
-		m->undone_at = sqlite3_column_int64(s, 6);
-		m->undone_by = sqlite3_column_int64(s, 7);
-		col_text(s, 8, m->undone_by_name, sizeof(m->undone_by_name));
-	}
-	sqlite3_reset(s);
-	if (r != SQLITE_DONE) {
-		free(arr);
-		return sq_db_fail(st, err, "merges");
-	}
-	*out = arr;
-	*n = len;
-	return LK_OK;
+	return sq_collect(st, s, sizeof(**out), merge_row, (void **)out, n, err);
 }
 
 /* the index audit_log_target */
@@ -535,7 +428,7 @@ static enum lk_rc erase_collect(struct store *st, int64_t id, int64_t ids[LK_ERA
 		sqlite3_bind_int64(s, 1, ids[k]);
 		while ((r = sqlite3_step(s)) == SQLITE_ROW) {
 			int64_t m[LK_MERGE_MAX];
-			int nm = parse_ids((const char *)sqlite3_column_text(s, 0), m, LK_MERGE_MAX);
+			int nm = sq_parse_ids((const char *)sqlite3_column_text(s, 0), m, LK_MERGE_MAX);
 			for (int i = 0; i < nm; i++) {
 				if (erase_has(ids, *n, m[i]))
 					continue;

@@ -10,23 +10,7 @@
 #include "store/sqlite_int.h"
 #include "store/store.h"
 
-#define USER_COLS                                                                          \
-	"id, username, display_name, role, coalesce(store_id, 0), disabled, created_at,"    \
-	" region, coalesce(last_login_at, 0)"
-
-static void user_row(sqlite3_stmt *s, struct lk_user *u)
-{
-	memset(u, 0, sizeof(*u));
-	u->id = sqlite3_column_int64(s, 0);
-	col_text(s, 1, u->username, sizeof(u->username));
-	col_text(s, 2, u->display_name, sizeof(u->display_name));
-	col_text(s, 3, u->role, sizeof(u->role));
-	u->store_id = sqlite3_column_int64(s, 4);
-	u->disabled = sqlite3_column_int(s, 5) != 0;
-	u->created_at = sqlite3_column_int64(s, 6);
-	col_text(s, 7, u->region, sizeof(u->region));
-	u->last_login_at = sqlite3_column_int64(s, 8);
-}
+#define USER_COLS SQ_USER_COLS
 
 static const char SQL_USER_GET[] = "SELECT " USER_COLS " FROM users WHERE id = ?";
 
@@ -38,7 +22,7 @@ enum lk_rc store_user_get(struct store *st, int64_t id, struct lk_user *u, struc
 	sqlite3_bind_int64(s, 1, id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		user_row(s, u);
+		sq_user_row(s, u);
 		sqlite3_reset(s);
 		return LK_OK;
 	}
