@@ -119,7 +119,7 @@ enum lk_rc store_customer_search(struct store *st, enum lk_customer_search kind,
 				 const char *text, const struct lk_scope *scope, int64_t after_id,
 				 int limit, struct lk_customer **out, int *n, int64_t *next,
 				 struct lk_err *err);
-/* LK_OK when live guest id is within scope (docs/ROLES.md), else LK_ENOTFOUND. */
+/* LK_OK when live guest id is within scope (docs/ROLES.md; NULL: any), else LK_ENOTFOUND. */
 enum lk_rc store_customer_in_scope(struct store *st, int64_t id, const struct lk_scope *scope,
 				   struct lk_err *err);
 /* *in: whether store store_id is one of scope's stores. */

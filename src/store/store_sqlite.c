@@ -1212,8 +1212,8 @@ enum lk_rc store_customer_in_scope(struct store *st, int64_t id, const struct lk
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, 0);
 	sqlite3_bind_int(s, 3, 0);
-	sqlite3_bind_int64(s, 4, scope->store_id);
-	bind_str(s, 5, scope->region);
+	sqlite3_bind_int64(s, 4, scope ? scope->store_id : 0);
+	bind_str(s, 5, scope ? scope->region : "");
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc == SQLITE_ROW)
@@ -1340,22 +1340,10 @@ void store_customers_free(struct lk_customer *list, int n)
 
 /* ---- facts ---- */
 
-static const char SQL_CUST_LIVE[] = "SELECT 1 FROM customers WHERE id = ? AND deleted_at IS NULL";
-
+/* a live guest, whatever the scope */
 static enum lk_rc customer_live(struct store *st, int64_t id, struct lk_err *err)
 {
-	sqlite3_stmt *s = prep(st, SQL_CUST_LIVE, err);
-	if (!s)
-		return LK_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return LK_OK;
-	if (rc == SQLITE_DONE)
-		return lk_fail(err, LK_ENOTFOUND, "not_found", NULL, "guest %lld not found",
-			       (long long)id);
-	return db_fail(st, err, "guest");
+	return store_customer_in_scope(st, id, NULL, err);
 }
 
 static const char SQL_FACT_ADD[] =

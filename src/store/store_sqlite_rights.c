@@ -121,24 +121,6 @@ fail:
 	return rc;
 }
 
-static const char SQL_CUST_LIVE[] = "SELECT 1 FROM customers WHERE id = ? AND deleted_at IS NULL";
-
-static enum lk_rc guest_live(struct store *st, int64_t id, struct lk_err *err)
-{
-	sqlite3_stmt *s = sq_prep(st, SQL_CUST_LIVE, err);
-	if (!s)
-		return LK_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return LK_OK;
-	if (rc == SQLITE_DONE)
-		return lk_fail(err, LK_ENOTFOUND, "not_found", NULL, "guest %lld not found",
-			       (long long)id);
-	return sq_db_fail(st, err, "guest");
-}
-
 static const char SQL_CONSENT_LIST[] =
 	"SELECT e.id, e.customer_id, e.consent, e.channel, e.at, coalesce(e.recorded_by, 0),"
 	" coalesce(u.username, ''), coalesce(e.key_id, 0), e.note"
@@ -165,7 +147,7 @@ enum lk_rc store_consent_list(struct store *st, int64_t customer_id,
 {
 	*out = NULL;
 	*n = 0;
-	enum lk_rc rc = guest_live(st, customer_id, err);
+	enum lk_rc rc = store_customer_in_scope(st, customer_id, NULL, err);
 	if (rc != LK_OK)
 		return rc;
 	sqlite3_stmt *s = sq_prep(st, SQL_CONSENT_LIST, err);
