@@ -516,3 +516,45 @@ def t_scope_import(env):
     eq(j["summary"]["inserted"], 1, "guest imported")
     s = env.search("phone=" + phone, token=m)
     eq(len(s["items"]), 1, "and in the manager's scope")
+
+
+@test("issue 5 walk-through as each role would try it, and the audit log shows each step")
+def t_done_when(env):
+    c = chain(env)
+    a = env.admin()
+    # the waiter of store A: no list, no export, masked phone
+    expect_error(env.api.get(CUST, token=c.tok["u_wa"]), 403, "forbidden", what="waiter list")
+    expect_error(env.api.get("/api/v1/exports/guests", token=c.tok["u_wa"]), 403, "forbidden",
+                 what="waiter export")
+    # the analyst's export: pseudonymised
+    r = env.api.get("/api/v1/exports/guests?lang=en", token=c.tok["u_areg"])
+    body_of(r, "analyst export")
+    # support and a guest card
+    expect_error(env.api.get(CUST + "/%d" % c.ga["id"], token=env.tok["support"]), 403,
+                 "forbidden", what="support card")
+    # a disabled user's token stops at once
+    run_cli(env.laoke, ["user", "add", "u_leaver", "--role", "waiter", "--store", "SCA1",
+                        "--password-stdin", "--db", env.db_url], stdin_text=PASSWORD + "\n")
+    tok = env.login("u_leaver")
+    uid = expect(env.api.get("/api/v1/auth/me", token=tok), 200, "me")["user"]["id"]
+    expect(env.api.patch("/api/v1/users/%d" % uid, {"disabled": True}, token=a), 200, "disable")
+    expect_error(env.api.get("/api/v1/auth/me", token=tok), 401, "unauthorized",
+                 what="the disabled user's token")
+    # an erasure
+    g = env.new_guest(name="待抹去客人", home_store_id=c.a["id"])
+    expect(env.api.post(CUST + "/%d/erase" % g["id"], {"reason": "客人当面要求删除"}, token=a),
+           200, "erase")
+    expect_error(env.api.get(CUST + "/%d" % g["id"], token=a), 404, "not_found",
+                 what="erased guest")
+    rows = audit(env)
+    seen = {(x["action"], x["username"], x["status"]) for x in rows}
+    for want in (("access.denied", "u_wa", 403), ("export.guests", "u_wa", 403),
+                 ("export.guests", "u_areg", 200), ("guest.view", "u_support", 403),
+                 ("user.update", "u_admin", 200), ("guest.erase", "u_admin", 200)):
+        ok(want in seen, "audit row %r among the newest" % (want,))
+    ex = [x for x in rows if x["action"] == "export.guests" and x["username"] == "u_areg"][0]
+    eq(ex["detail"]["pseudonymised"], True, "the analyst's export is marked pseudonymised")
+    up = [x for x in rows if x["action"] == "user.update" and x["target_id"] == uid][0]
+    eq(up["detail"]["fields"], ["disabled"], "the disabling is the change recorded")
+    er = [x for x in rows if x["action"] == "guest.erase"][0]
+    eq((er["target_id"], er["detail"]["reason"]), (g["id"], "客人当面要求删除"), "erase row")
