@@ -2,7 +2,7 @@
  * bare_http.c - the HTTP limit for bench/run.sh: libmicrohttpd with the same
  * daemon flags and options as src/http/server.c (internal polling thread +
  * epoll, a thread pool, the same timeout and limits), answering every request
- * with a fixed JSON body of a given size and the same four response headers.
+ * with a fixed JSON body of a given size and the same seven response headers.
  * No routing, no auth, no database, no JSON building, no request log: what
  * is left is the cost of HTTP itself.
  *
@@ -50,6 +50,9 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Request-Id", "0badcafe-1");
 	enum MHD_Result r = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
