@@ -85,6 +85,13 @@ enum lk_rc sq_db_fail(struct store *st, struct lk_err *err, const char *what);
 enum lk_rc sq_step_done(struct store *st, sqlite3_stmt *s, struct lk_err *err, const char *what);
 enum lk_rc sq_tx_begin(struct store *st, struct lk_err *err);
 enum lk_rc sq_tx_commit(struct store *st, struct lk_err *err);
+/*
+ * One write statement (prepared and bound) as a transaction of its own,
+ * queued behind the other writers like every transaction, so that a lone
+ * UPDATE never meets SQLite's sleeping busy handler.
+ */
+enum lk_rc sq_step_queued(struct store *st, sqlite3_stmt *s, struct lk_err *err,
+			  const char *what);
 void sq_tx_rollback(struct store *st);
 
 /*

@@ -159,6 +159,21 @@ enum lk_rc sq_tx_begin(struct store *st, struct lk_err *err)
 	return tx_begin(st, err);
 }
 
+enum lk_rc sq_step_queued(struct store *st, sqlite3_stmt *s, struct lk_err *err, const char *what)
+{
+	enum lk_rc rc = tx_begin(st, err);
+	if (rc != LK_OK) {
+		sqlite3_reset(s);
+		return rc;
+	}
+	rc = step_done(st, s, err, what);
+	if (rc == LK_OK)
+		rc = tx_commit(st, err);
+	if (rc != LK_OK)
+		tx_rollback(st);
+	return rc;
+}
+
 enum lk_rc sq_tx_commit(struct store *st, struct lk_err *err)
 {
 	return tx_commit(st, err);
@@ -1259,7 +1274,7 @@ enum lk_rc store_guest_link(struct store *st, int64_t customer_id, int64_t store
 	sqlite3_bind_int64(s, 2, store_id);
 	bind_str(s, 3, via);
 	sqlite3_bind_int64(s, 4, lk_now());
-	enum lk_rc rc = step_done(st, s, err, "guest link");
+	enum lk_rc rc = sq_step_queued(st, s, err, "guest link");
 	if (added)
 		*added = rc == LK_OK && sqlite3_changes(st->db) > 0;
 	return rc;

@@ -49,7 +49,7 @@ enum lk_rc store_key_add(struct store *st, struct lk_api_key *k, const unsigned 
 	bind_opt_int(s, 5, k->store_id);
 	bind_opt_int(s, 6, k->created_by);
 	sqlite3_bind_int64(s, 7, k->created_at);
-	enum lk_rc rc = sq_step_done(st, s, err, "api key");
+	enum lk_rc rc = sq_step_queued(st, s, err, "api key");
 	if (rc == LK_EINVAL)
 		return lk_fail(err, LK_EINVAL, "unknown_store", "store_id", "no such store");
 	if (rc != LK_OK)
@@ -133,7 +133,7 @@ enum lk_rc store_key_revoke(struct store *st, int64_t id, int64_t user_id, int64
 	sqlite3_bind_int64(s, 1, now);
 	bind_opt_int(s, 2, user_id);
 	sqlite3_bind_int64(s, 3, id);
-	enum lk_rc rc = sq_step_done(st, s, err, "api key");
+	enum lk_rc rc = sq_step_queued(st, s, err, "api key");
 	if (rc != LK_OK)
 		return rc;
 	bool changed = sqlite3_changes(st->db) > 0;
@@ -190,5 +190,5 @@ enum lk_rc store_key_touch(struct store *st, int64_t id, int64_t now, struct lk_
 		return LK_EDB;
 	sqlite3_bind_int64(s, 1, now);
 	sqlite3_bind_int64(s, 2, id);
-	return sq_step_done(st, s, err, "api key");
+	return sq_step_queued(st, s, err, "api key");
 }
