@@ -126,6 +126,7 @@ extern const struct api_route api_auth_routes[];
 extern const struct api_route api_catalog_routes[];
 extern const struct api_route api_customer_routes[];
 extern const struct api_route api_fact_routes[];
+extern const struct api_route api_need_routes[];   /* needs.c: what guests need (客户需求分析) */
 extern const struct api_route api_visit_routes[];
 extern const struct api_route api_export_routes[];
 extern const struct api_route api_merge_routes[];
@@ -134,6 +135,7 @@ extern const struct api_route api_user_routes[];   /* users.c: staff accounts */
 extern const struct api_route api_key_routes[];    /* keys.c: API keys */
 extern const struct api_route api_rights_routes[]; /* rights.c: consent, guest export, erasure */
 extern const struct api_route api_audit_routes[];  /* audit.c: the audit log */
+extern const struct api_route api_settings_routes[]; /* settings.c: classification rules */
 /* NULL-terminated list of the tables above. */
 extern const struct api_route *const api_tables[];
 
@@ -157,7 +159,7 @@ enum lk_rc api_password_hash(const char *password, char out[128], struct lk_err 
 
 /* ---- exports (exports.c), shared by GET /api/v1/exports/... and `laoke export` ---- */
 
-enum api_export_kind { API_EXPORT_GUESTS, API_EXPORT_VISITS };
+enum api_export_kind { API_EXPORT_GUESTS, API_EXPORT_VISITS, API_EXPORT_NEEDS };
 enum api_export_format { API_EXPORT_CSV, API_EXPORT_XLSX };
 
 struct api_export {

@@ -32,6 +32,14 @@ json_t *api_role_perms_json(const char *role);
 bool api_guest_in_scope(struct api_req *r, int64_t id);
 bool api_store_in_scope(struct api_req *r, int64_t store_id, const char *field);
 
+/*
+ * settings.c: the classification settings in force (the defaults until a
+ * manager changes them); updated_at/updated_by (may be NULL) 0 when never.
+ */
+struct lk_cls_settings;
+enum lk_rc api_cls_settings_load(struct store *st, struct lk_cls_settings *s, int64_t *updated_at,
+				 int64_t *updated_by, struct lk_err *err);
+
 /* Answer with status and an object (stolen). */
 void api_reply(struct api_req *r, unsigned status, json_t *obj);
 /* Answer with an error (status from rc). */

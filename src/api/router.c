@@ -19,6 +19,7 @@ const struct api_route *const api_tables[] = {
 	api_auth_routes,   api_catalog_routes, api_customer_routes, api_fact_routes,
 	api_visit_routes,  api_export_routes,  api_merge_routes,    api_import_routes,
 	api_user_routes,   api_key_routes,     api_rights_routes,   api_audit_routes,
+	api_settings_routes, api_need_routes,
 	NULL,
 };
 

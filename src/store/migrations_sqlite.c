@@ -233,6 +233,26 @@ const char *const lk_sqlite_migrations[] = {
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN"
 	"  SELECT RAISE(ABORT, 'the audit log is append-only');"
 	"END;",
+	/* 5: named settings as JSON (the classification rules, issue 6) */
+	"CREATE TABLE settings ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  updated_by INTEGER REFERENCES users(id)"
+	") STRICT, WITHOUT ROWID;",
+	/* 6: what guests need and expect, with its source (客户需求分析表, issue 6) */
+	"CREATE TABLE customer_needs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id),"
+	"  need TEXT NOT NULL,"
+	"  expectation TEXT NOT NULL DEFAULT '',"
+	"  source TEXT NOT NULL CHECK (source IN ('data_analysis','interview','feedback',"
+	"'survey','market_research')),"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  key_id INTEGER,"
+	"  created_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX customer_needs_customer ON customer_needs(customer_id, created_at);",
 };
 
 const int lk_sqlite_nmigrations =

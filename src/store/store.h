@@ -591,4 +591,57 @@ enum lk_rc store_customer_erase(struct store *st, int64_t id, int64_t now,
 					      struct lk_err *err),
 				void *arg, int64_t ids[LK_ERASE_MAX], int *n, struct lk_err *err);
 
+/* ---- named settings (store_sqlite_settings.c) ---- */
+
+/* The JSON text of setting key (*value malloc'd, free it); LK_ENOTFOUND when never set. */
+enum lk_rc store_setting_get(struct store *st, const char *key, char **value, int64_t *updated_at,
+			     int64_t *updated_by, struct lk_err *err);
+/* Replace setting key with value (JSON text), recording when and who (0: nobody). */
+enum lk_rc store_setting_put(struct store *st, const char *key, const char *value,
+			     int64_t updated_at, int64_t updated_by, struct lk_err *err);
+
+/* ---- guest needs (store_sqlite_needs.c) ---- */
+
+#define LK_NEED_MAX 200        /* characters of a need and of an expectation */
+
+/* One need a guest has, recorded by staff or an API key (客户需求分析表). */
+struct lk_need {
+	int64_t id;
+	int64_t customer_id;
+	char need[LK_TXT(LK_NEED_MAX)];
+	char expectation[LK_TXT(LK_NEED_MAX)];  /* "" when none */
+	char source[20];                        /* lk_need_sources */
+	int64_t created_by;                     /* staff user id, 0: none (an API key) */
+	char created_by_name[LK_TXT(LK_DISPLAY_MAX)]; /* read: display name or username, "" */
+	int64_t key_id;                         /* the API key that recorded it, 0: none */
+	int64_t created_at;
+};
+
+/* Record n (customer_id, need, expectation, source, created_by, key_id) for a live guest; sets id and created_at. */
+enum lk_rc store_need_add(struct store *st, struct lk_need *n, struct lk_err *err);
+/* A live guest's needs, newest first (time, then id); *out malloc'd (free it). */
+enum lk_rc store_need_list(struct store *st, int64_t customer_id, struct lk_need **out, int *n,
+			   struct lk_err *err);
+
+/* One row of the needs export; the same lifetime rules as struct lk_export_guest. */
+struct lk_export_need {
+	int64_t id;
+	int64_t customer_id;
+	const char *customer_name, *phone;           /* "" when absent */
+	const char *home_store_code, *home_store_name;
+	const char *need, *expectation, *source;
+	const char *created_by;                      /* display name or username, "" for a key */
+	int64_t created_at;
+};
+
+/*
+ * Stream the needs of live guests recorded in [from, to], in id order (one
+ * SELECT). A store or region filter keeps the needs of guests in it, as
+ * store_export_guests() decides (home store, a visit there, or a store
+ * link). Otherwise as store_export_guests().
+ */
+enum lk_rc store_export_needs(struct store *st, const struct lk_export_filter *f,
+			      int (*fn)(const struct lk_export_need *, void *), void *arg,
+			      int64_t *rows, int *stopped, struct lk_err *err);
+
 #endif
