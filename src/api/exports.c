@@ -1,6 +1,6 @@
 /*
- * exports.c - the process tables as files: 客户信息表 (guests) and the visit
- * list, as CSV (libcsv) or XLSX (libxlsxwriter), with Chinese or English
+ * exports.c - the process tables as files: 客户信息表 (guests), the visit
+ * list and 客户需求分析表 (guests' needs), as CSV (libcsv) or XLSX (libxlsxwriter), with Chinese or English
  * headers, filtered by store and period.
  *
  * Rows stream from the store's cursor (store_export_guests/visits) straight
@@ -77,6 +77,20 @@ static const struct col visit_cols[] = {
 	{ "菜品明细", "Items", COL_FREE, 48 },
 };
 enum { NVISIT_COLS = sizeof(visit_cols) / sizeof(visit_cols[0]) };
+
+static const struct col need_cols[] = {
+	{ "记录编号", "Record ID", COL_INT, 10 },
+	{ "客户编号", "Guest ID", COL_INT, 10 },
+	{ "姓名", "Name", COL_FREE, 14 },
+	{ "手机", "Phone", COL_TEXT, 16 },
+	{ "常去门店", "Home store", COL_FREE, 20 },
+	{ "需求", "Need", COL_FREE, 40 },
+	{ "期望", "Expectation", COL_FREE, 40 },
+	{ "来源", "Source", COL_TEXT, 12 },
+	{ "记录人", "Recorded by", COL_FREE, 14 },
+	{ "记录时间", "Recorded at", COL_TIME, 20 },
+};
+enum { NNEED_COLS = sizeof(need_cols) / sizeof(need_cols[0]) };
 enum { MAX_COLS = NGUEST_COLS };
 
 /* The words of the closed vocabularies, in Chinese. English keeps the word. */
@@ -87,7 +101,9 @@ static const char *const zh_words[][2] = {
 	{ "import", "导入" },         { "walk_in", "到店" },      { "in_store", "到店" },
 	{ "app", "App" },             { "wechat", "微信" },       { "phone", "电话" },
 	{ "form", "表单" },           { "dine_in", "堂食" },      { "takeout", "外带" },
-	{ "delivery", "外卖" },
+	{ "delivery", "外卖" },        { "data_analysis", "数据分析" },
+	{ "interview", "访谈" },       { "feedback", "客户反馈" },
+	{ "market_research", "市场调研" },
 };
 
 static const char *word(const struct api_export *x, const char *w)
@@ -194,8 +210,9 @@ static enum lk_rc xlsx_fail(struct writer *w, lxw_error e)
 static enum lk_rc xlsx_sheet(struct writer *w)
 {
 	char name[64];
-	const char *base = w->x->kind == API_EXPORT_GUESTS ? (w->x->en ? "Guests" : "客户信息表")
-							   : (w->x->en ? "Visits" : "到店记录");
+	const char *base = w->x->kind == API_EXPORT_GUESTS   ? (w->x->en ? "Guests" : "客户信息表")
+			   : w->x->kind == API_EXPORT_NEEDS ? (w->x->en ? "Needs" : "客户需求分析表")
+							    : (w->x->en ? "Visits" : "到店记录");
 	if (w->sheets)
 		snprintf(name, sizeof(name), "%s %d", base, w->sheets + 1);
 	else
@@ -419,13 +436,48 @@ static int visit_row(const struct lk_export_visit *v, void *p)
 	return w->rc != LK_OK;
 }
 
+static int need_row(const struct lk_export_need *n, void *p)
+{
+	struct writer *w = p;
+	const struct api_export *x = w->x;
+	char masked[24] = "", pseudo[16];
+	const char *name = n->customer_name;
+	if (x->pseudonymise) {
+		lk_name_pseudonym(n->customer_name, pseudo, sizeof(pseudo));
+		name = pseudo;
+	}
+	const char *phone = n->phone;
+	if (x->mask_phone && *phone) {
+		lk_phone_mask(phone, masked, sizeof(masked));
+		phone = masked;
+	}
+	struct cell c[NNEED_COLS] = {
+		{ "", n->id },
+		{ "", n->customer_id },
+		{ name, 0 },
+		{ phone, 0 },
+		{ n->home_store_name, 0 },
+		{ n->need, 0 },
+		{ n->expectation, 0 },
+		{ word(x, n->source), 0 },
+		{ n->created_by, 0 },
+		{ "", n->created_at },
+	};
+	put_row(w, c);
+	return w->rc != LK_OK;
+}
+
 enum lk_rc api_export_write(struct store *st, const struct api_export *x, const char *path,
 			    int64_t *rows, struct lk_err *err)
 {
 	struct writer w = {
 		.x = x,
-		.cols = x->kind == API_EXPORT_GUESTS ? guest_cols : visit_cols,
-		.ncols = x->kind == API_EXPORT_GUESTS ? NGUEST_COLS : NVISIT_COLS,
+		.cols = x->kind == API_EXPORT_GUESTS  ? guest_cols
+			: x->kind == API_EXPORT_NEEDS ? need_cols
+						      : visit_cols,
+		.ncols = x->kind == API_EXPORT_GUESTS  ? NGUEST_COLS
+			 : x->kind == API_EXPORT_NEEDS ? NNEED_COLS
+						       : NVISIT_COLS,
 		.err = err,
 	};
 	*rows = 0;
@@ -439,6 +491,8 @@ enum lk_rc api_export_write(struct store *st, const struct api_export *x, const 
 	enum lk_rc rc;
 	if (x->kind == API_EXPORT_GUESTS)
 		rc = store_export_guests(st, &x->filter, guest_row, &w, rows, NULL, &serr);
+	else if (x->kind == API_EXPORT_NEEDS)
+		rc = store_export_needs(st, &x->filter, need_row, &w, rows, NULL, &serr);
 	else
 		rc = store_export_visits(st, &x->filter, visit_row, &w, rows, NULL, &serr);
 	if (rc != LK_OK && w.rc == LK_OK) {
@@ -519,6 +573,8 @@ void api_export_filename(const struct api_export *x, int64_t now, bool ascii, ch
 	const char *base;
 	if (x->kind == API_EXPORT_GUESTS)
 		base = ascii || x->en ? "guests" : "客户信息表";
+	else if (x->kind == API_EXPORT_NEEDS)
+		base = ascii || x->en ? "needs" : "客户需求分析表";
 	else
 		base = ascii || x->en ? "visits" : "到店记录表";
 	snprintf(out, outsz, "%s-%s.%s", base, t, x->format == API_EXPORT_CSV ? "csv" : "xlsx");
@@ -588,7 +644,7 @@ static void export_answer(struct api_req *r, enum api_export_kind kind)
 		return;
 	}
 	lk_log("info", "export %s %s by user %lld (%s): %lld rows, store %lld, %lld ms",
-	       kind == API_EXPORT_GUESTS ? "guests" : "visits",
+	       kind == API_EXPORT_GUESTS ? "guests" : kind == API_EXPORT_NEEDS ? "needs" : "visits",
 	       x.format == API_EXPORT_CSV ? "csv" : "xlsx", (long long)r->user.id, r->user.role,
 	       (long long)rows, (long long)x.filter.store_id,
 	       (long long)((lk_mono_us() - t0) / 1000));
@@ -612,9 +668,15 @@ static void exports_visits(struct api_req *r)
 	export_answer(r, API_EXPORT_VISITS);
 }
 
+static void exports_needs(struct api_req *r)
+{
+	export_answer(r, API_EXPORT_NEEDS);
+}
+
 
 const struct api_route api_export_routes[] = {
 	{ "GET", "/api/v1/exports/guests", exports_guests, PERM_EXPORTS_READ, 0, "export.guests" },
 	{ "GET", "/api/v1/exports/visits", exports_visits, PERM_EXPORTS_READ, 0, "export.visits" },
+	{ "GET", "/api/v1/exports/needs", exports_needs, PERM_EXPORTS_READ, 0, "export.needs" },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

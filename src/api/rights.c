@@ -245,15 +245,17 @@ static json_t *merge_json(const struct api_req *r, const struct lk_merge *m)
 static bool export_parts(struct api_req *r, int64_t id, json_t *out)
 {
 	struct lk_fact *facts = NULL;
+	struct lk_need *needs = NULL;
 	struct lk_consent_event *events = NULL;
 	struct lk_guest_link *links = NULL;
 	struct lk_merge *merges = NULL;
-	int nf = 0, ne = 0, nl = 0, nm = 0;
+	int nf = 0, nn = 0, ne = 0, nl = 0, nm = 0;
 	bool ok = false;
 	json_t *visits = json_array(), *access = json_array();
 	void *vctx[2] = { visits, r };
 	void *actx[2] = { access, r };
 	if (store_fact_list(r->st, id, &facts, &nf, &r->err) != LK_OK ||
+	    store_need_list(r->st, id, &needs, &nn, &r->err) != LK_OK ||
 	    store_guest_visits_each(r->st, id, visit_add, vctx, &r->err) != LK_OK ||
 	    store_consent_list(r->st, id, &events, &ne, &r->err) != LK_OK ||
 	    store_guest_links(r->st, id, &links, &nl, &r->err) != LK_OK ||
@@ -268,6 +270,16 @@ static bool export_parts(struct api_req *r, int64_t id, json_t *out)
 						    "created_by", jstr_or_null(facts[i].created_by_name),
 						    "created_at", jtime(r, facts[i].created_at)));
 	json_object_set_new(out, "facts", fa);
+	json_t *na = json_array();
+	for (int i = 0; i < nn; i++)
+		json_array_append_new(na, json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:o}", "id",
+						    (json_int_t)needs[i].id, "need", needs[i].need,
+						    "expectation", needs[i].expectation, "source",
+						    needs[i].source, "created_by",
+						    jstr_or_null(needs[i].created_by_name), "via_key",
+						    needs[i].key_id > 0, "created_at",
+						    jtime(r, needs[i].created_at)));
+	json_object_set_new(out, "needs", na);
 	json_object_set_new(out, "visits", json_incref(visits));
 	json_object_set_new(out, "consent_history", events_json(r, events, ne));
 	json_t *la = json_array();
@@ -283,14 +295,16 @@ static bool export_parts(struct api_req *r, int64_t id, json_t *out)
 		json_array_append_new(ma, merge_json(r, &merges[i]));
 	json_object_set_new(out, "merges", ma);
 	json_object_set_new(out, "access_log", json_incref(access));
-	r->audit_detail = json_pack("{s:I, s:I, s:I}", "visits", (json_int_t)json_array_size(visits),
-				    "facts", (json_int_t)nf, "access_log",
+	r->audit_detail = json_pack("{s:I, s:I, s:I, s:I}", "visits",
+				    (json_int_t)json_array_size(visits), "facts", (json_int_t)nf,
+				    "needs", (json_int_t)nn, "access_log",
 				    (json_int_t)json_array_size(access));
 	ok = true;
 done:
 	json_decref(visits);
 	json_decref(access);
 	free(facts);
+	free(needs);
 	free(events);
 	free(links);
 	free(merges);

@@ -1,5 +1,5 @@
 /*
- * cmd_export.c - `laoke export guests|visits`: the same files as
+ * cmd_export.c - `laoke export guests|visits|needs`: the same files as
  * GET /api/v1/exports/..., written by api_export_write() to a file or
  * standard output. Someone at the shell holds the database itself, so the
  * export is the admin's (full phones, every store).
@@ -49,8 +49,11 @@ int cmd_export(int argc, char **argv)
 		kind = API_EXPORT_GUESTS;
 	else if (strcmp(argv[optind], "visits") == 0)
 		kind = API_EXPORT_VISITS;
+	else if (strcmp(argv[optind], "needs") == 0)
+		kind = API_EXPORT_NEEDS;
 	else
-		return cli_error("unknown table '%s': export 'guests' or 'visits'", argv[optind]);
+		return cli_error("unknown table '%s': export 'guests', 'visits' or 'needs'",
+				 argv[optind]);
 	int tz = 0;
 	lk_tz_offset(LK_DEFAULT_TZ, &tz);
 
@@ -75,7 +78,7 @@ int cmd_export(int argc, char **argv)
 		goto done;
 	}
 	fprintf(stderr, "exported %lld %s to %s\n", (long long)rows,
-		kind == API_EXPORT_GUESTS ? "guests" : "visits", out ? out : "standard output");
+		argv[optind], out ? out : "standard output");
 done:
 	store_close(st);
 	return rc;

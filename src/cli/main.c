@@ -74,16 +74,18 @@ const struct cli_cmd cli_cmds[] = {
 	  "  --now TIME    the end of the history, RFC 3339 (default: the clock)\n"
 	  "The load runs with synchronous=OFF and is not crash-safe until it finishes:\n"
 	  "if it is interrupted, delete the database and start again.\n" },
-	{ "export", cmd_export, "write the guest table or the visits as CSV or Excel",
-	  "usage: laoke export guests|visits [--format csv|xlsx] [--store CODE]\n"
+	{ "export", cmd_export, "write the guest table, the visits or the needs as CSV or Excel",
+	  "usage: laoke export guests|visits|needs [--format csv|xlsx] [--store CODE]\n"
 	  "                    [--from DATE] [--to DATE] [--lang zh|en] [-o FILE] [--db URL]\n"
 	  "\n"
-	  "Write 客户信息表 (guests) or the visit list, streamed from the database.\n"
+	  "Write 客户信息表 (guests), the visit list or 客户需求分析表 (needs), streamed\n"
+	  "from the database.\n"
 	  "  --format csv|xlsx  CSV (UTF-8 with BOM, RFC 4180) or Excel (default csv)\n"
 	  "  --store CODE       guests whose home store is CODE or who visited it;\n"
-	  "                     visits at CODE\n"
+	  "                     visits at CODE; the needs of those guests\n"
 	  "  --from, --to DATE  YYYY-MM-DD, whole days in Asia/Shanghai, both included:\n"
-	  "                     guests by last visit (creation when none), visits by time\n"
+	  "                     guests by last visit (creation when none), visits by time,\n"
+	  "                     needs by the time they were recorded\n"
 	  "  --lang zh|en       header and word language (default zh)\n"
 	  "  -o, --output FILE  where to write (default: standard output; xlsx needs a file)\n"
 	  "  --db URL           database (default $LAOKE_DB or sqlite:data/laoke.db)\n" },

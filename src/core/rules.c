@@ -19,6 +19,8 @@ const char *const lk_channels[] = { "dine_in", "takeout", "delivery", NULL };
 const char *const lk_roles[] = { "admin", "manager", "analyst", "waiter", "support", NULL };
 const char *const lk_consent_channels[] = { "in_store", "online_booking", "member_card",
 					    "app", "wechat", "phone", "form", NULL };
+const char *const lk_need_sources[] = { "data_analysis", "interview", "feedback", "survey",
+					"market_research", NULL };
 
 int lk_enum_index(const char *const *list, const char *s)
 {

@@ -66,6 +66,8 @@ extern const char *const lk_guest_sources[];
 extern const char *const lk_channels[];
 extern const char *const lk_roles[];
 extern const char *const lk_consent_channels[];
+/* Where a recorded need comes from (客户需求分析). */
+extern const char *const lk_need_sources[];
 
 /* Index of s in list, or -1. */
 int lk_enum_index(const char *const *list, const char *s);

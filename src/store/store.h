@@ -577,8 +577,8 @@ enum lk_rc store_guest_access_each(struct store *st, int64_t customer_id,
  * Each customers row keeps its id, home store, source and times but its
  * name becomes '', phone, birthday, notes and consent NULL, gender
  * 'unknown', marketing_consent 0; deleted_at (if unset) and erased_at
- * become now. Their tags, family, facts, consent events, store links and
- * duplicate dismissals are deleted; every merge they took part in keeps
+ * become now. Their tags, family, facts, needs, consent events, store links
+ * and duplicate dismissals are deleted; every merge they took part in keeps
  * its ids and times but its dumps become '{}' and merged_phones '[]' (it
  * can no longer be undone). Visits, items and aggregates stay, anonymous.
  * The name index is optimised so no old token survives; secure_delete is

@@ -354,6 +354,7 @@ static const char *const sql_erase[] = {
 	"DELETE FROM customer_tags WHERE customer_id IN " ERASE_IDS " AND ?2 IS NOT NULL",
 	"DELETE FROM family_members WHERE customer_id IN " ERASE_IDS " AND ?2 IS NOT NULL",
 	"DELETE FROM customer_facts WHERE customer_id IN " ERASE_IDS " AND ?2 IS NOT NULL",
+	"DELETE FROM customer_needs WHERE customer_id IN " ERASE_IDS " AND ?2 IS NOT NULL",
 	"DELETE FROM consent_events WHERE customer_id IN " ERASE_IDS " AND ?2 IS NOT NULL",
 	"DELETE FROM guest_store_links WHERE customer_id IN " ERASE_IDS " AND ?2 IS NOT NULL",
 	"DELETE FROM duplicate_dismissals WHERE (a IN " ERASE_IDS " OR b IN " ERASE_IDS ")"

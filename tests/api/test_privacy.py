@@ -368,9 +368,14 @@ def t_audit_rows(env):
     ok(rows[0]["detail"]["rows"] >= 1, "and how many rows: %r" % rows[0]["detail"])
     expect_error(env.api.get("/api/v1/exports/guests", token=env.tok["waiter"]), 403, "forbidden",
                  what="waiter export")
-    rows = audit(env, "action=access.denied")
+    rows = audit(env, "action=export.guests")
     ok(any(r["username"] == "u_waiter" and r["status"] == 403 for r in rows),
-       "a refusal is recorded")
+       "a refusal is recorded under the route's action, with status 403")
+    expect_error(env.api.get(CUST + "?phone_tail=0000", token=env.tok["support"]), 403,
+                 "forbidden", what="support searches")
+    rows = audit(env, "action=access.denied")
+    ok(any(r["username"] == "u_support" and r["status"] == 403 for r in rows),
+       "a refusal on a route without an action is recorded as access.denied")
     expect_error(env.api.post("/api/v1/auth/login", {"username": "u_admin", "password": "nope-nope-1"}),
                  401, "invalid_credentials", what="wrong password")
     rows = audit(env, "action=auth.login")

@@ -233,7 +233,7 @@ def t_consent_bad(env):
 # ================================================================ export
 
 
-@test("guest rights: GET /customers/{id}/export holds profile, tags, family, facts, visits with items, aggregates, consent history, store links, merges and the access log")
+@test("guest rights: GET /customers/{id}/export holds profile, tags, family, facts, needs, visits with items, aggregates, consent history, store links, merges and the access log")
 def t_export(env):
     name = "导出测试" + cn_digits(env.seq())
     phone = env.phone()
@@ -245,6 +245,9 @@ def t_export(env):
         expect(env.api.post(CUST + "/%d/facts" % g["id"], {"kind": kind, "value": value,
                                                            "source": "waiter"},
                             token=env.tok["manager"]), 201, "fact")
+    expect(env.api.post(CUST + "/%d/needs" % g["id"], {"need": "靠窗座位", "expectation": "安静",
+                                                       "source": "feedback"},
+                        token=env.tok["manager"]), 201, "need")
     v1 = visit(env, g["id"], env.store, "2024-01-02T12:00:00+08:00", [("meat", 2), ("vegetable", 1)])
     visit(env, g["id"], env.store2, "2024-02-03T19:30:00+08:00", [("seafood", 1)])
     consent(env, g["id"], {"consent": "withdrawn", "channel": "phone", "note": "电话退订"})
@@ -275,6 +278,10 @@ def t_export(env):
        [("allergy", "花生", "waiter", "u_manager"), ("taste", "微辣", "waiter", "u_manager")],
        "facts with who recorded them")
     ok(all(f["created_at"] for f in x["facts"]), "fact times")
+    eq([(n["need"], n["expectation"], n["source"], n["created_by"], n["via_key"])
+        for n in x["needs"]], [("靠窗座位", "安静", "feedback", "u_manager", False)],
+       "needs with who recorded them")
+    ok(all(n["created_at"] for n in x["needs"]), "need times")
     eq(len(x["visits"]), 2, "visits")
     xv = x["visits"][0]
     eq((xv["id"], xv["store"], xv["visited_at"], xv["party_size"], xv["amount_fen"],
@@ -509,6 +516,10 @@ def t_erase_everything(env):
         expect(env.api.post(CUST + "/%d/facts" % g["id"], {"kind": kind, "value": value,
                                                            "source": "waiter"},
                             token=env.admin()), 201, "fact")
+    expect(env.api.post(CUST + "/%d/needs" % g["id"], {"need": name + "想要包间",
+                                                       "expectation": "电话 " + phone,
+                                                       "source": "interview"},
+                        token=env.admin()), 201, "need")
     consent(env, g["id"], {"consent": "withdrawn", "channel": "phone",
                            "note": "%s 来电 %s 退订" % (name, phone)})
     consent(env, g["id"], {"consent": "given", "channel": "app"})
@@ -552,7 +563,7 @@ def t_erase_everything(env):
     eq(j["merged_guests_erased"], [dup["id"]], "the merged duplicate goes too")
 
     # the API knows nobody
-    for path in ("", "/consent", "/export", "/facts", "/visits"):
+    for path in ("", "/consent", "/export", "/facts", "/needs", "/visits"):
         expect_error(env.api.get(CUST + "/%d%s" % (g["id"], path), token=env.admin()), 404,
                      what="GET card%s after erasure" % path)
     eq(env.search("phone=" + q(phone))["items"], [], "search by phone")
@@ -582,7 +593,8 @@ def t_erase_everything(env):
                   " erased_at IS NOT NULL FROM customers WHERE id = ?", (g["id"],))
     eq(row, [("", None, "unknown", None, None, None, None, 0, None, None, 1, 1)], "blank row")
     for table, col in (("customer_tags", "customer_id"), ("family_members", "customer_id"),
-                       ("customer_facts", "customer_id"), ("consent_events", "customer_id"),
+                       ("customer_facts", "customer_id"), ("customer_needs", "customer_id"),
+                       ("consent_events", "customer_id"),
                        ("guest_store_links", "customer_id"), ("duplicate_dismissals", "a"),
                        ("duplicate_dismissals", "b")):
         for gid in (g["id"], dup["id"]):
