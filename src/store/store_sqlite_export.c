@@ -70,6 +70,21 @@ static enum lk_rc export_run(struct store *st, sqlite3_stmt *s, int (*row)(sqlit
 
 /* ---- guests ---- */
 
+/*
+ * Guest c within the filter's store (?1) and region (?4): home store, a
+ * visit there, or a link made when they were identified there.
+ */
+#define GUEST_IN_FILTER                                                                          \
+	"  AND (?1 IS NULL OR c.home_store_id = ?1"                                              \
+	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id AND +v.store_id = ?1)" \
+	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"           \
+	"                  AND l.store_id = ?1))"                                                \
+	"  AND (?4 IS NULL OR c.home_store_id IN (SELECT id FROM stores WHERE region = ?4)"     \
+	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id"                    \
+	"                  AND +v.store_id IN (SELECT id FROM stores WHERE region = ?4))"        \
+	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"         \
+	"                  AND l.store_id IN (SELECT id FROM stores WHERE region = ?4)))"
+
 static const char SQL_EXPORT_GUESTS[] =
 	"SELECT c.id, c.name, c.phone, c.gender, c.birth_year, c.birth_month, c.birth_day,"
 	"  hs.code, hs.name, c.source, c.marketing_consent, c.consent_at, c.consent_channel,"
@@ -83,15 +98,7 @@ static const char SQL_EXPORT_GUESTS[] =
 	" LEFT JOIN customer_stats cs ON cs.customer_id = c.id"
 	" LEFT JOIN stores hs ON hs.id = c.home_store_id"
 	" WHERE c.deleted_at IS NULL"
-	"  AND (?1 IS NULL OR c.home_store_id = ?1"
-	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id AND +v.store_id = ?1)"
-	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"
-	"                  AND l.store_id = ?1))"
-	"  AND (?4 IS NULL OR c.home_store_id IN (SELECT id FROM stores WHERE region = ?4)"
-	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id"
-	"                  AND +v.store_id IN (SELECT id FROM stores WHERE region = ?4))"
-	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"
-	"                  AND l.store_id IN (SELECT id FROM stores WHERE region = ?4)))"
+	GUEST_IN_FILTER
 	"  AND coalesce(cs.last_visit_at, c.created_at) BETWEEN ?2 AND ?3"
 	" ORDER BY c.id";
 
@@ -200,4 +207,55 @@ enum lk_rc store_export_visits(struct store *st, const struct lk_export_filter *
 	bind_filter(s, f);
 	struct visit_ctx g = { fn, arg };
 	return export_run(st, s, visit_row, &g, rows, stopped, err);
+}
+
+/* ---- needs (客户需求分析表) ---- */
+
+static const char SQL_EXPORT_NEEDS[] =
+	"SELECT n.id, n.customer_id, c.name, coalesce(c.phone, ''), hs.code, hs.name,"
+	"  n.need, n.expectation, n.source,"
+	"  coalesce(nullif(u.display_name, ''), u.username, ''), n.created_at"
+	" FROM customer_needs n"
+	" JOIN customers c ON c.id = n.customer_id"
+	" LEFT JOIN stores hs ON hs.id = c.home_store_id"
+	" LEFT JOIN users u ON u.id = n.created_by"
+	" WHERE c.deleted_at IS NULL"
+	GUEST_IN_FILTER
+	"  AND n.created_at BETWEEN ?2 AND ?3"
+	" ORDER BY n.id";
+
+struct need_ctx {
+	int (*fn)(const struct lk_export_need *, void *);
+	void *arg;
+};
+
+static int need_row(sqlite3_stmt *s, void *p)
+{
+	struct need_ctx *g = p;
+	struct lk_export_need r = {
+		.id = sqlite3_column_int64(s, 0),
+		.customer_id = sqlite3_column_int64(s, 1),
+		.customer_name = col_str(s, 2),
+		.phone = col_str(s, 3),
+		.home_store_code = col_str(s, 4),
+		.home_store_name = col_str(s, 5),
+		.need = col_str(s, 6),
+		.expectation = col_str(s, 7),
+		.source = col_str(s, 8),
+		.created_by = col_str(s, 9),
+		.created_at = sqlite3_column_int64(s, 10),
+	};
+	return g->fn(&r, g->arg);
+}
+
+enum lk_rc store_export_needs(struct store *st, const struct lk_export_filter *f,
+			      int (*fn)(const struct lk_export_need *, void *), void *arg,
+			      int64_t *rows, int *stopped, struct lk_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, SQL_EXPORT_NEEDS, -1, &s, NULL) != SQLITE_OK)
+		return export_fail(st, err, "prepare");
+	bind_filter(s, f);
+	struct need_ctx g = { fn, arg };
+	return export_run(st, s, need_row, &g, rows, stopped, err);
 }

@@ -11,7 +11,6 @@
 
 #include "store/sqlite_int.h"
 #include "store/store.h"
-#include "util/log.h"
 #include "util/timeutil.h"
 
 /* ---- a guest's needs ---- */
@@ -86,87 +85,3 @@ enum lk_rc store_need_list(struct store *st, int64_t customer_id, struct lk_need
 }
 
 /* ---- the export (客户需求分析表) ---- */
-
-/*
- * ?1 store id or NULL, ?2..?3 the period (the need's time), ?4 region or
- * NULL; the scope test is store_export_guests()'s, on the need's guest.
- */
-static const char SQL_EXPORT_NEEDS[] =
-	"SELECT n.id, n.customer_id, c.name, coalesce(c.phone, ''), hs.code, hs.name,"
-	"  n.need, n.expectation, n.source,"
-	"  coalesce(nullif(u.display_name, ''), u.username, ''), n.created_at"
-	" FROM customer_needs n"
-	" JOIN customers c ON c.id = n.customer_id"
-	" LEFT JOIN stores hs ON hs.id = c.home_store_id"
-	" LEFT JOIN users u ON u.id = n.created_by"
-	" WHERE c.deleted_at IS NULL"
-	"  AND (?1 IS NULL OR c.home_store_id = ?1"
-	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id AND +v.store_id = ?1)"
-	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"
-	"                  AND l.store_id = ?1))"
-	"  AND (?4 IS NULL OR c.home_store_id IN (SELECT id FROM stores WHERE region = ?4)"
-	"       OR EXISTS (SELECT 1 FROM visits v WHERE v.customer_id = c.id"
-	"                  AND +v.store_id IN (SELECT id FROM stores WHERE region = ?4))"
-	"       OR EXISTS (SELECT 1 FROM guest_store_links l WHERE l.customer_id = c.id"
-	"                  AND l.store_id IN (SELECT id FROM stores WHERE region = ?4)))"
-	"  AND n.created_at BETWEEN ?2 AND ?3"
-	" ORDER BY n.id";
-
-static const char *ecol(sqlite3_stmt *s, int i)
-{
-	const unsigned char *t = sqlite3_column_text(s, i);
-	return t ? (const char *)t : "";
-}
-
-static enum lk_rc needs_fail(struct store *st, struct lk_err *err, const char *what)
-{
-	int ext = sqlite3_extended_errcode(st->db);
-	lk_log("error", "sqlite: export needs %s: %s (%d)", what, sqlite3_errmsg(st->db), ext);
-	if ((ext & 0xff) == SQLITE_BUSY || (ext & 0xff) == SQLITE_LOCKED)
-		return lk_fail(err, LK_EDB, "database_busy", NULL, "the database is busy, try again");
-	if ((ext & 0xff) == SQLITE_INTERRUPT)
-		return lk_fail(err, LK_EDB, "export_interrupted", NULL, "the export was interrupted");
-	return lk_fail(err, LK_EDB, "database_error", NULL, "database error");
-}
-
-enum lk_rc store_export_needs(struct store *st, const struct lk_export_filter *f,
-			      int (*fn)(const struct lk_export_need *, void *), void *arg,
-			      int64_t *rows, int *stopped, struct lk_err *err)
-{
-	sqlite3_stmt *s = NULL;   /* rare: prepared per export, not cached */
-	if (sqlite3_prepare_v2(st->db, SQL_EXPORT_NEEDS, -1, &s, NULL) != SQLITE_OK)
-		return needs_fail(st, err, "prepare");
-	bind_opt_int(s, 1, f->store_id);
-	sqlite3_bind_int64(s, 2, f->from);
-	sqlite3_bind_int64(s, 3, f->to);
-	bind_text(s, 4, f->region);
-	int64_t count = 0;
-	int stop = 0, rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct lk_export_need r = {
-			.id = sqlite3_column_int64(s, 0),
-			.customer_id = sqlite3_column_int64(s, 1),
-			.customer_name = ecol(s, 2),
-			.phone = ecol(s, 3),
-			.home_store_code = ecol(s, 4),
-			.home_store_name = ecol(s, 5),
-			.need = ecol(s, 6),
-			.expectation = ecol(s, 7),
-			.source = ecol(s, 8),
-			.created_by = ecol(s, 9),
-			.created_at = sqlite3_column_int64(s, 10),
-		};
-		count++;
-		if ((stop = fn(&r, arg)) != 0)
-			break;
-	}
-	enum lk_rc out = LK_OK;
-	if (!stop && rc != SQLITE_DONE)
-		out = needs_fail(st, err, "step");
-	sqlite3_finalize(s);
-	if (rows)
-		*rows = count;
-	if (stopped)
-		*stopped = stop;
-	return out;
-}
