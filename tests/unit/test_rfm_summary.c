@@ -241,16 +241,7 @@ static void cdnow_reference_all_customers(void **state)
 {
 	(void)state;
 	const char *dir = getenv("LAOKE_SHARED_DATA");
-	char lt[4096];
-	struct stat st;
-	if (dir)
-		snprintf(lt, sizeof(lt), "%s/lifetimes", dir);
-	if (!dir || stat(lt, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		/* CI has ../shared beside the repo; a plain checkout need not */
-		print_message("# SKIP: %s/lifetimes not found (LAOKE_SHARED_DATA)\n",
-			      dir ? dir : "$LAOKE_SHARED_DATA");
-		skip();
-	}
+	assert_non_null(dir); /* main() runs this test only when the data is there */
 
 	size_t nrows;
 	long max_sid;
@@ -334,6 +325,18 @@ static void cdnow_reference_all_customers(void **state)
 	assert_int_equal(md.bad, 0);
 }
 
+/* ../shared/data/lifetimes beside the repo (CI has it; a plain checkout need not) */
+static bool have_reference_data(void)
+{
+	const char *dir = getenv("LAOKE_SHARED_DATA");
+	char lt[4096];
+	struct stat st;
+	if (!dir)
+		return false;
+	snprintf(lt, sizeof(lt), "%s/lifetimes", dir);
+	return stat(lt, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -345,5 +348,12 @@ int main(void)
 		cmocka_unit_test(cdnow_customer_one_matches_the_lifetimes_docstring),
 		cmocka_unit_test(cdnow_reference_all_customers),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	size_t n = sizeof(tests) / sizeof(tests[0]);
+	if (!have_reference_data()) {
+		/* a skipped test is "not ok # SKIP" in cmocka's TAP, a failure to meson */
+		printf("# the CDNOW reference check is not run: no lifetimes folder under "
+		       "$LAOKE_SHARED_DATA (%s)\n", getenv("LAOKE_SHARED_DATA") ? getenv("LAOKE_SHARED_DATA") : "unset");
+		n--;
+	}
+	return _cmocka_run_group_tests("rfm_summary", tests, n, NULL, NULL);
 }
