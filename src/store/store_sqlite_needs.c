@@ -1,9 +1,8 @@
 /*
  * store_sqlite_needs.c - what guests need and expect, with its source
- * (客户需求分析表): one row per need in customer_needs, listed per guest
- * newest first, and streamed for the export with the guest's name, phone
- * and home store in one SELECT, filtered by store scope exactly as the
- * guest export is.
+ * (客户需求分析表): one row per need in customer_needs, added and listed
+ * per guest newest first. The export streams from store_sqlite_export.c,
+ * with the other exports' row loop and scope clause.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -83,5 +82,3 @@ enum lk_rc store_need_list(struct store *st, int64_t customer_id, struct lk_need
 	sqlite3_bind_int64(s, 1, customer_id);
 	return sq_collect(st, s, sizeof(**out), need_row, (void **)out, n, err);
 }
-
-/* ---- the export (客户需求分析表) ---- */
