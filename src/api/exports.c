@@ -365,25 +365,37 @@ static enum lk_rc writer_close(struct writer *w)
 
 /* ---- rows ---- */
 
+/* A guest's name as the export shows it: the real one, or 张** (buf of 16). */
+static const char *shown_name(const struct api_export *x, const char *name, char *buf)
+{
+	if (!x->pseudonymise)
+		return name;
+	lk_name_pseudonym(name, buf, 16);
+	return buf;
+}
+
+/* A phone as the export shows it: full, or 138****5678 (buf of 24). */
+static const char *shown_phone(const struct api_export *x, const char *phone, char *buf)
+{
+	if (!x->mask_phone || !*phone)
+		return phone;
+	lk_phone_mask(phone, buf, 24);
+	return buf;
+}
+
 static int guest_row(const struct lk_export_guest *g, void *p)
 {
 	struct writer *w = p;
 	const struct api_export *x = w->x;
-	char bday[16] = "", masked[24] = "", pseudo[16];
-	const char *name = g->name, *notes = g->notes;
+	char bday[16] = "", masked[24], pseudo[16];
+	const char *name = shown_name(x, g->name, pseudo), *notes = g->notes;
+	const char *phone = shown_phone(x, g->phone, masked);
 	if (x->pseudonymise) {
-		lk_name_pseudonym(g->name, pseudo, sizeof(pseudo));
-		name = pseudo;
 		notes = "";
 		if (g->birth_month) /* the month only, as "3月" / "month 3" */
 			snprintf(bday, sizeof(bday), x->en ? "month %d" : "%d月", g->birth_month);
 	} else if (g->birth_month) {
 		lk_birthday_format(g->birth_year, g->birth_month, g->birth_day, bday, sizeof(bday));
-	}
-	const char *phone = g->phone;
-	if (x->mask_phone && *phone) {
-		lk_phone_mask(phone, masked, sizeof(masked));
-		phone = masked;
 	}
 	struct cell c[NGUEST_COLS] = {
 		{ "", g->id },
@@ -414,11 +426,7 @@ static int visit_row(const struct lk_export_visit *v, void *p)
 	struct writer *w = p;
 	const struct api_export *x = w->x;
 	char pseudo[16];
-	const char *name = v->customer_name;
-	if (x->pseudonymise) {
-		lk_name_pseudonym(v->customer_name, pseudo, sizeof(pseudo));
-		name = pseudo;
-	}
+	const char *name = shown_name(x, v->customer_name, pseudo);
 	struct cell c[NVISIT_COLS] = {
 		{ "", v->id },
 		{ v->pos_order_id, 0 },
@@ -440,17 +448,9 @@ static int need_row(const struct lk_export_need *n, void *p)
 {
 	struct writer *w = p;
 	const struct api_export *x = w->x;
-	char masked[24] = "", pseudo[16];
-	const char *name = n->customer_name;
-	if (x->pseudonymise) {
-		lk_name_pseudonym(n->customer_name, pseudo, sizeof(pseudo));
-		name = pseudo;
-	}
-	const char *phone = n->phone;
-	if (x->mask_phone && *phone) {
-		lk_phone_mask(phone, masked, sizeof(masked));
-		phone = masked;
-	}
+	char masked[24], pseudo[16];
+	const char *name = shown_name(x, n->customer_name, pseudo);
+	const char *phone = shown_phone(x, n->phone, masked);
 	struct cell c[NNEED_COLS] = {
 		{ "", n->id },
 		{ "", n->customer_id },
