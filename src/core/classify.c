@@ -18,6 +18,7 @@
 enum { CAT_MEAT = 0, CAT_SEAFOOD = 1, CAT_DRINK = 6 };
 
 #define DAYS_MAX 3660
+#define WINDOW_MAX 731 /* LK_DAYLOG_DAYS */
 #define FEN_MAX 1000000000000LL
 
 const char *const lk_cls_tier_names[] = { "low", "mid", "high", NULL };
@@ -107,6 +108,7 @@ void lk_cls_defaults(struct lk_cls_settings *s)
 	s->grade.rising_window_days = 90;
 	s->grade.rising_min_visits = 2;
 	s->vip.spend_fen = 500000;
+	s->schedule.run_at_minute = 3 * 60 + 30;
 }
 
 #define SET(type, member) { #member, type, offsetof(struct lk_cls_settings, member) }
@@ -131,6 +133,7 @@ const struct lk_cls_setting_desc lk_cls_setting_fields[] = {
 	SET(LK_CLS_SET_INT, grade.rising_window_days),
 	SET(LK_CLS_SET_INT, grade.rising_min_visits),
 	SET(LK_CLS_SET_FEN, vip.spend_fen),
+	SET(LK_CLS_SET_INT, schedule.run_at_minute),
 	{ NULL, LK_CLS_SET_INT, 0 },
 };
 #undef SET
@@ -144,14 +147,15 @@ static enum lk_rc bad(struct lk_err *err, const char *field, const char *why)
 
 enum lk_rc lk_cls_settings_check(const struct lk_cls_settings *s, struct lk_err *err)
 {
-	if (!RANGE(s->frequency.window_days, 1, DAYS_MAX))
-		return bad(err, "frequency.window_days", "must be 1 to 3660 days");
+	/* the windows are read from the day log (core/daylog.h): two years */
+	if (!RANGE(s->frequency.window_days, 1, WINDOW_MAX))
+		return bad(err, "frequency.window_days", "must be 1 to 731 days");
 	if (!RANGE(s->frequency.high, 1, 100000) || s->frequency.high <= s->frequency.mid)
 		return bad(err, "frequency.high", "must be more than frequency.mid");
 	if (!RANGE(s->frequency.mid, 1, 100000))
 		return bad(err, "frequency.mid", "must be at least 1");
-	if (!RANGE(s->spend.window_days, 1, DAYS_MAX))
-		return bad(err, "spend.window_days", "must be 1 to 3660 days");
+	if (!RANGE(s->spend.window_days, 1, WINDOW_MAX))
+		return bad(err, "spend.window_days", "must be 1 to 731 days");
 	if (!RANGE(s->spend.high_fen, 1, FEN_MAX) || s->spend.high_fen <= s->spend.mid_fen)
 		return bad(err, "spend.high_fen", "must be more than spend.mid_fen");
 	if (!RANGE(s->spend.mid_fen, 1, FEN_MAX))
@@ -182,12 +186,14 @@ enum lk_rc lk_cls_settings_check(const struct lk_cls_settings *s, struct lk_err 
 		return bad(err, "grade.loyal_min_rating", "must be 1 to 5");
 	if (!RANGE(s->grade.potential_per_visit_fen, 1, FEN_MAX))
 		return bad(err, "grade.potential_per_visit_fen", "must be at least 1 fen");
-	if (!RANGE(s->grade.rising_window_days, 1, DAYS_MAX))
-		return bad(err, "grade.rising_window_days", "must be 1 to 3660 days");
+	if (!RANGE(s->grade.rising_window_days, 1, WINDOW_MAX / 2))
+		return bad(err, "grade.rising_window_days", "must be 1 to 365 days");
 	if (!RANGE(s->grade.rising_min_visits, 1, 1000))
 		return bad(err, "grade.rising_min_visits", "must be 1 to 1000");
 	if (!RANGE(s->vip.spend_fen, 0, FEN_MAX))
 		return bad(err, "vip.spend_fen", "must be 0 or more fen");
+	if (!RANGE(s->schedule.run_at_minute, 0, 24 * 60 - 1))
+		return bad(err, "schedule.run_at_minute", "must be 0 to 1439 (minutes after midnight)");
 	return LK_OK;
 }
 
@@ -260,9 +266,8 @@ static bool share_at_least(int64_t part, int64_t whole, int pct)
 
 static int staff_pref(const char *p)
 {
-	if (!p || !*p)
-		return -1;
-	return lk_enum_index(lk_cls_preference_names, p);
+	const char *w = lk_cls_preference_from_text(p);
+	return w ? lk_enum_index(lk_cls_preference_names, w) : -1;
 }
 
 static enum lk_cls_preference preference(const struct lk_cls_settings *s,
@@ -793,4 +798,86 @@ void lk_cls_rfm(const struct lk_rfm_cuts *cuts, const struct lk_cls_input *in,
 	add(t->en, "%s: R%d F%d M%d (%lld days since the last visit, %lld visit%s, %s in total)",
 	    lk_cls_segment_name(out->segment), out->r, out->f, out->m, (long long)days,
 	    (long long)in->visit_count, in->visit_count == 1 ? "" : "s", v);
+}
+
+/* ---- packing, staff text, schedule ---- */
+
+int32_t lk_cls_pack(const struct lk_cls_result *r)
+{
+	uint32_t c = 0;
+	c |= (uint32_t)(r->frequency_tier & 3);
+	c |= (uint32_t)(r->spend_tier & 3) << 2;
+	c |= (uint32_t)(r->preference & 3) << 4;
+	c |= (uint32_t)(r->preference_by_staff ? 1 : 0) << 6;
+	c |= (uint32_t)(r->lifecycle & 3) << 7;
+	c |= (uint32_t)(r->at_risk ? 1 : 0) << 9;
+	c |= (uint32_t)(r->grade & 3) << 10;
+	c |= (uint32_t)(r->vip ? 1 : 0) << 12;
+	c |= (uint32_t)(r->r & 7) << 13;
+	c |= (uint32_t)(r->f & 7) << 16;
+	c |= (uint32_t)(r->m & 7) << 19;
+	c |= (uint32_t)((r->segment + 1) & 15) << 22;
+	return (int32_t)c;
+}
+
+bool lk_cls_unpack(int32_t code, struct lk_cls_result *out)
+{
+	if (code < 0 || code >= (1 << 26))
+		return false;
+	uint32_t c = (uint32_t)code;
+	int ft = c & 3, st = (c >> 2) & 3, lc = (c >> 7) & 3, gr = (c >> 10) & 3;
+	int r = (c >> 13) & 7, f = (c >> 16) & 7, m = (c >> 19) & 7;
+	int seg = (int)((c >> 22) & 15) - 1;
+	if (ft > LK_CLS_HIGH || st > LK_CLS_HIGH || gr > LK_CLS_LOYAL || r > 5 || f > 5 ||
+	    m > 5 || seg > LK_RFM_LOST)
+		return false;
+	out->frequency_tier = (enum lk_cls_tier)ft;
+	out->spend_tier = (enum lk_cls_tier)st;
+	out->preference = (enum lk_cls_preference)((c >> 4) & 3);
+	out->preference_by_staff = (c >> 6) & 1;
+	out->lifecycle = (enum lk_cls_lifecycle)lc;
+	out->at_risk = (c >> 9) & 1;
+	out->grade = (enum lk_cls_grade)gr;
+	out->vip = (c >> 12) & 1;
+	out->r = r;
+	out->f = f;
+	out->m = m;
+	out->segment = (enum lk_rfm_segment)seg;
+	return true;
+}
+
+const char *lk_cls_preference_from_text(const char *text)
+{
+	if (!text)
+		return NULL;
+	int i = lk_enum_index(lk_cls_preference_names, text);
+	if (i >= 0)
+		return lk_cls_preference_names[i];
+	/* the one common idiom with a negation in it: "no meal without meat" */
+	if (strstr(text, "无肉不欢"))
+		return "meat";
+	static const char *const negations[] = { "不", "忌", "别", "没" };
+	for (size_t k = 0; k < sizeof(negations) / sizeof(negations[0]); k++)
+		if (strstr(text, negations[k]))
+			return NULL;
+	if (strstr(text, "素"))
+		return "vegetarian";
+	if (strstr(text, "海鲜"))
+		return "seafood";
+	if (strstr(text, "肉"))
+		return "meat";
+	if (strstr(text, "都吃") || strstr(text, "混合"))
+		return "mixed";
+	return NULL;
+}
+
+int64_t lk_cls_next_run(int64_t now, int tz_offset_min, int run_at_minute)
+{
+	int64_t off = (int64_t)tz_offset_min * 60;
+	int64_t local = now + off;
+	int64_t day = local / 86400 - (local % 86400 < 0 ? 1 : 0);
+	int64_t t = day * 86400 + (int64_t)run_at_minute * 60 - off;
+	while (t <= now)
+		t += 86400;
+	return t;
 }

@@ -18,8 +18,9 @@
  *   spend tier      spend in the last spend.window_days (365):
  *                   high >= spend.high_fen (300000), mid >= spend.mid_fen
  *                   (80000), low below
- *   preference      a staff-recorded one (vegetarian|meat|seafood|mixed)
- *                   wins; an unknown word is ignored. Otherwise from the
+ *   preference      a staff-recorded one (vegetarian|meat|seafood|mixed,
+ *                   or staff's Chinese: lk_cls_preference_from_text())
+ *                   wins; a text not recognised is ignored. Otherwise from the
  *                   spend by dish category, as shares of the food spend
  *                   (every category but drink):
  *                     vegetarian  food spend > 0, no meat and no seafood
@@ -106,20 +107,27 @@ struct lk_cls_settings {
 	struct {
 		int64_t spend_fen;      /* VIP when total spend > this: 500000 */
 	} vip;
+	struct {
+		int run_at_minute;      /* nightly run, minutes after local midnight: 210 (03:30) */
+	} schedule;
 };
 
 void lk_cls_defaults(struct lk_cls_settings *s);
 
 /*
  * LK_EINVAL, code "invalid_setting", field the setting, when:
- *   a window or day count is not 1..3660 (rhythm.min_days: 0..3660);
+ *   a window or day count is not 1..3660 (rhythm.min_days: 0..3660), but
+ *   frequency.window_days and spend.window_days are 1..731 and
+ *   grade.rising_window_days 1..365 (they are read from the two-year day
+ *   log of core/daylog.h);
  *   frequency.mid < 1, frequency.high <= frequency.mid;
  *   spend.mid_fen < 1, spend.high_fen <= spend.mid_fen, either > 10^12;
  *   a percentage is not 1..100 (meat_min_pct: 0..100, 0 = largest enough);
  *   lifecycle.active_days <= new_days, dormant_days <= active_days;
  *   rhythm.min_visits not 2..1000, rhythm.factor not 1..10;
  *   grade.loyal_min_rating not 1..5, potential_per_visit_fen not
- *   1..10^12, rising_min_visits not 1..1000; vip.spend_fen not 0..10^12.
+ *   1..10^12, rising_min_visits not 1..1000; vip.spend_fen not 0..10^12;
+ *   schedule.run_at_minute not 0..1439.
  * Checked in the order of the struct; the first failure is reported.
  */
 enum lk_rc lk_cls_settings_check(const struct lk_cls_settings *s, struct lk_err *err);
@@ -151,7 +159,8 @@ struct lk_cls_input {
 	double usual_gap_days;          /* mean gap, 0 unknown: lk_cls_mean_gap() */
 	int n_gaps;                     /* distinct visit days - 1 */
 	double avg_rating;              /* 0 = no ratings */
-	const char *staff_preference;   /* NULL or "" = none */
+	const char *staff_preference;   /* NULL or "" = none; staff's text, see
+					 * lk_cls_preference_from_text() */
 };
 
 /*
@@ -291,5 +300,32 @@ enum lk_rfm_segment lk_cls_rfm_segment(int r, int f, int m);
  */
 void lk_cls_rfm(const struct lk_rfm_cuts *cuts, const struct lk_cls_input *in,
 		int64_t now, int tz_offset_min, struct lk_cls_result *out);
+
+/*
+ * A result's values (not the texts, not the days) in one integer, for the
+ * history of changes: bits 0-1 frequency tier, 2-3 spend tier, 4-5
+ * preference, 6 preference_by_staff, 7-8 lifecycle, 9 at_risk, 10-11
+ * grade, 12 vip, 13-15 r, 16-18 f, 19-21 m, 22-25 segment + 1. Always
+ * 0 <= code < 2^26. lk_cls_unpack() fills those members of out and
+ * returns false for a code no result packs to.
+ */
+int32_t lk_cls_pack(const struct lk_cls_result *r);
+bool lk_cls_unpack(int32_t code, struct lk_cls_result *out);
+
+/*
+ * The preference a staff member recorded as free text (a "preference"
+ * fact): the API words (vegetarian, meat, seafood, mixed) or the Chinese
+ * staff write: containing 素 -> vegetarian, 海鲜 -> seafood, 肉 -> meat,
+ * 都吃 or 混合 -> mixed, checked in that order. A text with a negation
+ * (不, 忌, 别, 没) is not a preference ("不吃肉" says what the guest
+ * avoids; it is a dislike), except the idiom 无肉不欢 (meat). NULL when nothing is recognised.
+ */
+const char *lk_cls_preference_from_text(const char *text);
+
+/*
+ * The next nightly run strictly after now: the first moment at
+ * run_at_minute past local midnight (zone tz_offset_min) later than now.
+ */
+int64_t lk_cls_next_run(int64_t now, int tz_offset_min, int run_at_minute);
 
 #endif

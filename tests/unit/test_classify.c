@@ -379,6 +379,11 @@ static void settings_validation_names_the_field(void **state)
 	BAD(s.grade.potential_per_visit_fen = 0, "grade.potential_per_visit_fen");
 	BAD(s.grade.rising_window_days = 0, "grade.rising_window_days");
 	BAD(s.grade.rising_min_visits = 0, "grade.rising_min_visits");
+	BAD(s.frequency.window_days = 732, "frequency.window_days");
+	BAD(s.spend.window_days = 732, "spend.window_days");
+	BAD(s.grade.rising_window_days = 366, "grade.rising_window_days");
+	BAD(s.schedule.run_at_minute = 1440, "schedule.run_at_minute");
+	BAD(s.schedule.run_at_minute = -1, "schedule.run_at_minute");
 	BAD(s.vip.spend_fen = -1, "vip.spend_fen");
 #undef BAD
 	assert_string_equal(err.msg, "\"vip.spend_fen\" must be 0 or more fen");
@@ -405,11 +410,103 @@ static void settings_table_covers_the_struct(void **state)
 		} else if (strcmp(d->name, "rhythm.factor") == 0) {
 			assert_int_equal(d->type, LK_CLS_SET_REAL);
 			assert_true(*(const double *)p == 2.0);
+		} else if (strcmp(d->name, "schedule.run_at_minute") == 0) {
+			assert_int_equal(d->type, LK_CLS_SET_INT);
+			assert_int_equal(*(const int *)p, 210);
 		}
 		for (const struct lk_cls_setting_desc *e = d + 1; e->name; e++)
 			assert_string_not_equal(d->name, e->name);
 	}
-	assert_int_equal(n, 20);
+	assert_int_equal(n, 21);
+}
+
+static void pack_round_trips_every_value(void **state)
+{
+	(void)state;
+	int n = 0;
+	for (int ft = 0; ft <= LK_CLS_HIGH; ft++)
+	for (int pref = 0; pref <= LK_CLS_SEAFOOD; pref++)
+	for (int lc = 0; lc <= LK_CLS_CHURNED; lc++)
+	for (int gr = 0; gr <= LK_CLS_LOYAL; gr++)
+	for (int seg = LK_RFM_NONE; seg <= LK_RFM_LOST; seg++)
+	for (int sc = 0; sc <= 5; sc++) {
+		struct lk_cls_result a, b;
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.frequency_tier = (enum lk_cls_tier)ft;
+		a.spend_tier = (enum lk_cls_tier)(2 - ft);
+		a.preference = (enum lk_cls_preference)pref;
+		a.preference_by_staff = (sc & 1) != 0;
+		a.lifecycle = (enum lk_cls_lifecycle)lc;
+		a.at_risk = (seg & 1) != 0;
+		a.grade = (enum lk_cls_grade)gr;
+		a.vip = (lc & 1) != 0;
+		a.r = sc;
+		a.f = 5 - sc;
+		a.m = (sc + 2) % 6;
+		a.segment = (enum lk_rfm_segment)seg;
+		int32_t c = lk_cls_pack(&a);
+		assert_true(c >= 0 && c < (1 << 26));
+		assert_true(lk_cls_unpack(c, &b));
+		assert_int_equal(b.frequency_tier, a.frequency_tier);
+		assert_int_equal(b.spend_tier, a.spend_tier);
+		assert_int_equal(b.preference, a.preference);
+		assert_int_equal(b.preference_by_staff, a.preference_by_staff);
+		assert_int_equal(b.lifecycle, a.lifecycle);
+		assert_int_equal(b.at_risk, a.at_risk);
+		assert_int_equal(b.grade, a.grade);
+		assert_int_equal(b.vip, a.vip);
+		assert_int_equal(b.r, a.r);
+		assert_int_equal(b.f, a.f);
+		assert_int_equal(b.m, a.m);
+		assert_int_equal(b.segment, a.segment);
+		n++;
+	}
+	assert_true(n > 1000);
+	struct lk_cls_result out;
+	assert_false(lk_cls_unpack(-1, &out));
+	assert_false(lk_cls_unpack(1 << 26, &out));
+	assert_false(lk_cls_unpack(3, &out));             /* frequency tier 3 */
+	assert_false(lk_cls_unpack(6 << 13, &out));       /* r = 6 */
+	assert_false(lk_cls_unpack(15 << 22, &out));      /* segment 14 */
+}
+
+static void staff_preference_words(void **state)
+{
+	(void)state;
+	assert_string_equal(lk_cls_preference_from_text("seafood"), "seafood");
+	assert_string_equal(lk_cls_preference_from_text("mixed"), "mixed");
+	assert_string_equal(lk_cls_preference_from_text("爱吃素"), "vegetarian");
+	assert_string_equal(lk_cls_preference_from_text("素食"), "vegetarian");
+	assert_string_equal(lk_cls_preference_from_text("喜欢海鲜拼盘"), "seafood");
+	assert_string_equal(lk_cls_preference_from_text("无肉不欢"), "meat");
+	assert_string_equal(lk_cls_preference_from_text("爱吃肉"), "meat");
+	assert_string_equal(lk_cls_preference_from_text("什么都吃"), "mixed");
+	assert_null(lk_cls_preference_from_text("不吃肉"));
+	assert_null(lk_cls_preference_from_text("忌海鲜"));
+	assert_null(lk_cls_preference_from_text("微辣"));
+	assert_null(lk_cls_preference_from_text(""));
+	assert_null(lk_cls_preference_from_text(NULL));
+	/* the API words are exact */
+	assert_null(lk_cls_preference_from_text("Seafood"));
+}
+
+static void next_run_is_the_next_local_time(void **state)
+{
+	(void)state;
+	int64_t d = lk_days_from_civil(2024, 6, 15);
+	/* 03:30 Shanghai is 19:30 UTC the day before */
+	int64_t at_0330 = d * DAY + 210 * 60 - TZ * 60;
+	assert_int_equal(lk_cls_next_run(at_0330 - 1, TZ, 210), at_0330);
+	/* exactly at the time: the next day's */
+	assert_int_equal(lk_cls_next_run(at_0330, TZ, 210), at_0330 + DAY);
+	assert_int_equal(lk_cls_next_run(now_t(), TZ, 210), at_0330 + DAY);
+	/* midnight and the last minute of the day */
+	assert_int_equal(lk_cls_next_run(now_t(), TZ, 0), (d + 1) * DAY - TZ * 60);
+	assert_int_equal(lk_cls_next_run(now_t(), TZ, 1439), (d + 1) * DAY - TZ * 60 - 60);
+	/* UTC and a zone west of it */
+	assert_int_equal(lk_cls_next_run(d * DAY + 3600, 0, 120), d * DAY + 7200);
+	assert_int_equal(lk_cls_next_run(d * DAY + 3600, -300, 0), d * DAY + 300 * 60);
 }
 
 static int cmp64(const void *a, const void *b)
@@ -670,6 +767,9 @@ int main(void)
 		cmocka_unit_test(names_are_the_api_words),
 		cmocka_unit_test(explanations_state_the_numbers),
 		cmocka_unit_test(texts_fit_even_for_huge_numbers),
+		cmocka_unit_test(pack_round_trips_every_value),
+		cmocka_unit_test(staff_preference_words),
+		cmocka_unit_test(next_run_is_the_next_local_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
