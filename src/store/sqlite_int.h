@@ -14,6 +14,7 @@
 /* One connection and its cached statements (see store_sqlite.c). */
 struct store {
 	sqlite3 *db;
+	int tz_offset_min;   /* the chain's zone: the day log's local days */
 	int nstmt;
 	struct {
 		const char *sql;     /* key: the literal's address */
@@ -102,6 +103,13 @@ void sq_tx_rollback(struct store *st);
  * v->created_at are set. Does not look for a replay: the caller does.
  */
 enum lk_rc sq_visit_write(struct store *st, struct lk_visit *v, struct lk_err *err);
+
+/*
+ * store_sqlite_cls.c: register the day log's SQL functions (lk_daylog_add,
+ * lk_daylog_merge, lk_daylog_agg) on db; *tz_offset_min is read at each
+ * call. An SQLite result code.
+ */
+int sq_register_functions(sqlite3 *db, int *tz_offset_min);
 
 /* Migration n (1-based) is lk_sqlite_migrations[n - 1]. */
 extern const char *const lk_sqlite_migrations[];

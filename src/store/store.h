@@ -644,4 +644,280 @@ enum lk_rc store_export_needs(struct store *st, const struct lk_export_filter *f
 			      int (*fn)(const struct lk_export_need *, void *), void *arg,
 			      int64_t *rows, int *stopped, struct lk_err *err);
 
+/*
+ * One row of the classification export (客户分类表); the same lifetime rules
+ * as struct lk_export_guest. The values are cls_current's: each enum as its
+ * index in the name arrays of core/classify.h, booleans 0/1, r f m 0 and
+ * segment -1 when not scored. visit_count, total_spend_fen and
+ * last_visit_at are the inputs the values were decided from.
+ */
+struct lk_export_cls {
+	int64_t id;
+	const char *name, *phone;                    /* "" when absent */
+	const char *home_store_code, *home_store_name; /* the guest's home store now */
+	int frequency_tier, spend_tier, preference, preference_by_staff, lifecycle, at_risk;
+	int grade, vip, r, f, m, segment;
+	int64_t visit_count, total_spend_fen;
+	int64_t last_visit_at;                       /* 0: never */
+	int64_t classified_at;                       /* the latest finished run's end */
+};
+
+/*
+ * Stream the live guests that have a classification (a cls_current row),
+ * in id order (one SELECT). Store and region as store_export_guests()
+ * decides; the period holds the guest's last visit as classified (its
+ * creation when it never came). A guest created after the latest run has
+ * no row yet and is not in the table. cf (NULL: none) keeps the guests
+ * whose values match its value filters (its home_store_id is not used: f
+ * says which stores). Otherwise as store_export_guests().
+ */
+struct store_cls_filter;
+enum lk_rc store_export_classification(struct store *st, const struct lk_export_filter *f,
+				       const struct store_cls_filter *cf,
+				       int (*fn)(const struct lk_export_cls *, void *), void *arg,
+				       int64_t *rows, int *stopped, struct lk_err *err);
+
+
+/* ---- classification runs (store_sqlite_cls.c, migration 7) ---- */
+
+/*
+ * One guest's classification values as stored in cls_current: each enum as
+ * its index in the name arrays of core/classify.h, booleans 0/1, r f m 0
+ * and segment -1 when not scored.
+ */
+struct store_cls_vals {
+	int frequency_tier, spend_tier, preference, preference_by_staff, lifecycle, at_risk;
+	int grade, vip, r, f, m, segment;
+};
+
+/* The inputs a guest's classification was decided from (cls_current). */
+struct store_cls_inputs {
+	int64_t created_at, first_visit_at, last_visit_at; /* 0: never */
+	int visits_w, visits_90, visits_prev_90;
+	int64_t spend_w, total_spend_fen, visit_count;
+	int64_t spend_by_category[LK_NCATEGORIES];
+	double usual_gap;
+	int n_gaps;
+	double avg_rating;
+	char staff_preference[12];      /* "" none, else a word of lk_cls_preference_names */
+};
+
+/* What a scan hands over for each live guest, in id order. */
+struct store_cls_row {
+	int64_t id, home_store_id, created_at;
+	int64_t visit_count, total_spend_fen, first_visit_at, last_visit_at; /* 0: never */
+	int64_t spend_by_category[LK_NCATEGORIES];
+	const void *recent;             /* the day log (core/daylog.h), valid during the call */
+	size_t recent_len;
+	const char *staff_preference;   /* the guest's latest "preference" fact, "" none */
+	bool has_current;               /* cur_* are the guest's cls_current row */
+	int64_t cur_home_store_id;      /* the home store the row was counted under */
+	struct store_cls_vals cur;
+	struct store_cls_inputs cur_in;
+};
+
+/*
+ * Call fn for every live guest in id order, with the aggregates and the
+ * current classification, all read in one read transaction (a consistent
+ * snapshot). fn returns false to stop (the scan then returns LK_OK with
+ * err untouched; fn may set err and the caller looks at it).
+ */
+enum lk_rc store_cls_scan(struct store *st, bool (*fn)(void *ctx, const struct store_cls_row *row),
+			  void *ctx, struct lk_err *err);
+
+/* A run as the caller starts it. */
+struct store_cls_run {
+	int64_t id;
+	char trigger[12];               /* nightly | cli | api */
+	int64_t user_id, key_id;        /* who started it, 0: nobody */
+	char status[10];                /* running | done | failed */
+	int64_t started_at, finished_at, as_of;
+	int tz_offset_min;
+	char *settings;                 /* JSON text of the rules used (owned; store_cls_run_release) */
+	char *cuts;                     /* JSON text of the RFM cuts, NULL before the end */
+	int64_t guests, scored, changed;
+	char error[200];
+};
+void store_cls_run_release(struct store_cls_run *r);
+
+/*
+ * Record a new run as running (run->trigger, user_id, key_id, started_at,
+ * as_of, tz_offset_min, settings); sets run->id. A running run whose
+ * heartbeat is older than stale_after seconds is first marked failed
+ * ("abandoned": its process died). LK_ECONFLICT "run_in_progress" (with
+ * err->ref_id the running run) when another run is under way.
+ */
+enum lk_rc store_cls_run_begin(struct store_cls_run *run, struct store *st, int64_t stale_after,
+			       struct lk_err *err);
+/* Mark run id failed with a message (best effort: errors are ignored). */
+void store_cls_run_fail(struct store *st, int64_t id, const char *message);
+
+/* One row a run writes. */
+struct store_cls_write {
+	int64_t customer_id, home_store_id;
+	bool inputs;                    /* write in too (else only the values change) */
+	struct store_cls_vals v;
+	struct store_cls_inputs in;
+	int32_t old_code, new_code;     /* lk_cls_pack(); old -1 when new to cls_current */
+};
+/* A run's count of guests with one value, per home store (0: none). */
+struct store_cls_count {
+	int64_t store_id;
+	const char *field, *value;
+	int64_t n;
+};
+
+/*
+ * Finish run id in one transaction: write the rows (a history row for each
+ * whose code changes), drop cls_current rows of guests no longer live,
+ * store the counts, and mark the run done with cuts (JSON), guests, scored
+ * and changed (= rows whose values changed). Readers see all of it or none.
+ */
+enum lk_rc store_cls_run_commit(struct store *st, int64_t id, const struct store_cls_write *w,
+				size_t nw, const struct store_cls_count *c, size_t nc,
+				const char *cuts, int64_t guests, int64_t scored, int64_t changed,
+				int64_t finished_at, struct lk_err *err);
+
+/* Run id; LK_ENOTFOUND when none. id 0: the latest finished (done) run. */
+enum lk_rc store_cls_run_get(struct store *st, int64_t id, struct store_cls_run *run,
+			     struct lk_err *err);
+/*
+ * The latest done run finished at or before t (0: none); *id 0 when none.
+ * before_id > 0: the latest done run before that one instead (t ignored).
+ */
+enum lk_rc store_cls_run_find(struct store *st, int64_t t, int64_t before_id, int64_t *id,
+			      struct lk_err *err);
+/* The latest runs, newest first, at most limit (release each, free the array). */
+enum lk_rc store_cls_run_list(struct store *st, int limit, struct store_cls_run **out, int *n,
+			      struct lk_err *err);
+
+/*
+ * Guest id's cls_current row: *found false when the guest was never
+ * classified (or not since they came back). prev_code: the values before
+ * the latest change (-1: none), prev_run: the run before which they held.
+ */
+enum lk_rc store_cls_guest(struct store *st, int64_t id, bool *found, int64_t *run_id,
+			   struct store_cls_vals *v, struct store_cls_inputs *in,
+			   int32_t *prev_code, int64_t *prev_run, struct lk_err *err);
+
+/*
+ * A run's counts summed over the home stores in a filter: store_id (0:
+ * any) and region ("": any) and the scope. Calls fn(field, value, n).
+ */
+enum lk_rc store_cls_counts(struct store *st, int64_t run_id, int64_t store_id, const char *region,
+			    const struct lk_scope *scope,
+			    void (*fn)(void *ctx, const char *field, const char *value, int64_t n),
+			    void *ctx, struct lk_err *err);
+/*
+ * The changes of runs after from_run up to to_run, per guest in the filter
+ * (home store at the change) in guest then run order: fn(customer_id, old,
+ * new) with old -1 for a guest new to the snapshot.
+ */
+enum lk_rc store_cls_changes(struct store *st, int64_t from_run, int64_t to_run, int64_t store_id,
+			     const char *region, const struct lk_scope *scope,
+			     void (*fn)(void *ctx, int64_t customer_id, int32_t old, int32_t new_code),
+			     void *ctx, struct lk_err *err);
+
+/* Filters on the classification for guest lists and the 客户分类表 (-1: any). */
+struct store_cls_filter {
+	bool any;                       /* at least one filter is set */
+	int frequency_tier, spend_tier, preference, lifecycle, at_risk, grade, vip, segment;
+	int64_t home_store_id;          /* 0: any */
+};
+void store_cls_filter_init(struct store_cls_filter *f);
+
+/*
+ * Live guests whose current classification matches f (a guest not yet
+ * classified matches no value filter), with home store f->home_store_id
+ * when set, within scope, in id order after after_id, at most limit; like
+ * store_customer_search().
+ */
+enum lk_rc store_customer_segment(struct store *st, const struct store_cls_filter *f,
+				  const struct lk_scope *scope, int64_t after_id, int limit,
+				  struct lk_customer **out, int *n, int64_t *next,
+				  struct lk_err *err);
+
+/* ---- analytics (store_sqlite_analytics.c) ---- */
+
+/*
+ * Which visits dish analytics counts (GET /api/v1/analytics/dishes): visited_at
+ * in [from, to] (unix s, both included), at a store in the filter and the scope,
+ * and, when any segment filter is set, of a guest whose cls_current row matches
+ * every one set (anonymous visits then drop out). The segment filters are the
+ * index in the name arrays of core/classify.h (booleans 0/1), -1 for any.
+ */
+struct store_dish_filter {
+	int64_t from, to;
+	int64_t store_id;                   /* 0: any */
+	char region[LK_TXT(LK_PLACE_MAX)];  /* "": any */
+	int lifecycle, frequency_tier, spend_tier, preference, grade, vip, at_risk, segment;
+	int limit;                          /* dishes to return, >= 1 */
+	int co_limit;                       /* co-ordered dishes per dish, >= 0 */
+};
+void store_dish_filter_init(struct store_dish_filter *f);
+
+/* A dish ordered in the same visit as another (strings owned by the report). */
+struct store_dish_co {
+	int64_t dish_id;
+	const char *name;
+	int64_t together;                   /* visits with both dishes */
+	int64_t orders;                     /* visits with this dish */
+};
+struct store_dish_row {
+	int64_t dish_id;
+	const char *name, *category;
+	int64_t orders;                     /* visits with the dish */
+	int64_t qty, revenue_fen;           /* sum of qty, of qty x unit price */
+	int64_t guests;                     /* distinct guests (anonymous visits not counted) */
+	int64_t repeat_guests;              /* guests with the dish on >= 2 visits */
+	int nco;
+	struct store_dish_co *co;           /* most together first, then dish id */
+};
+struct store_dish_report {
+	int64_t visits, guests;             /* in the filter; guests distinct, named only */
+	int n;
+	struct store_dish_row *items;       /* orders desc, then dish id; at most limit */
+	void *mem;                          /* what the rows point into */
+};
+
+/*
+ * The dishes of the visits in f within scope (NULL: everything), most
+ * ordered first, with each one's co-ordered dishes: one read transaction,
+ * one pass over the visits' items in visit order. Free with
+ * store_dish_report_free() (also after a failure).
+ */
+enum lk_rc store_dish_analytics(struct store *st, const struct store_dish_filter *f,
+				const struct lk_scope *scope, struct store_dish_report *out,
+				struct lk_err *err);
+void store_dish_report_free(struct store_dish_report *r);
+
+/* ---- purchase summaries (store_sqlite_summary.c, `laoke summary`) ---- */
+
+/* One visit of a guest seen as a purchase: when and how much. */
+struct store_purchase {
+	int64_t visited_at;             /* Unix seconds */
+	int64_t amount_fen;
+};
+
+/* A live guest and their visits up to the end, by visited_at then visit id. */
+struct store_purchase_guest {
+	int64_t id;
+	const char *phone;              /* E.164, "" when none; valid during the call */
+	const struct store_purchase *v; /* valid during the call */
+	size_t n;                       /* >= 1 */
+};
+
+/*
+ * Call fn for every live guest with at least one visit at or before until
+ * (Unix seconds, included), in guest id order, with those visits in time
+ * order. One SELECT (one read snapshot) walking the guests by id and each
+ * guest's visits through visits_customer: only one guest's visits are held
+ * at a time. Walk-ins and deleted guests are left out. A non-zero return
+ * from fn stops early and is handed back in *stopped; *guests and *visits
+ * count what was handed to fn (each may be NULL).
+ */
+enum lk_rc store_purchase_scan(struct store *st, int64_t until,
+			       int (*fn)(const struct store_purchase_guest *, void *), void *arg,
+			       int64_t *guests, int64_t *visits, int *stopped, struct lk_err *err);
+
 #endif

@@ -211,6 +211,15 @@ enum lk_rc store_open(const char *url, struct store **out, struct lk_err *err)
 	}
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 1);
+	if (!lk_tz_offset(LK_DEFAULT_TZ, &st->tz_offset_min))
+		st->tz_offset_min = 480;
+	if (sq_register_functions(st->db, &st->tz_offset_min) != SQLITE_OK) {
+		lk_fail(err, LK_EIO, "db_open", "db", "cannot register laoke's SQL functions: %s",
+			sqlite3_errmsg(st->db));
+		sqlite3_close(st->db);
+		free(st);
+		return LK_EIO;
+	}
 	enum lk_rc r = exec(st,
 			    "PRAGMA journal_mode=WAL;"
 			    "PRAGMA synchronous=FULL;"
@@ -1346,6 +1355,62 @@ enum lk_rc store_customer_search(struct store *st, enum lk_customer_search kind,
 	return LK_OK;
 }
 
+/* ?6..?12 the values (-1 any), ?14 the segment (-2 any, -1 not scored), ?15 a home store */
+static const char SQL_SEGMENT[] =
+	"SELECT " CUST_COLS CUST_FROM " LEFT JOIN cls_current k ON k.customer_id = c.id"
+	" WHERE c.deleted_at IS NULL AND c.id > ?1" IN_SCOPE
+	" AND (?6 < 0 OR k.frequency_tier = ?6) AND (?7 < 0 OR k.spend_tier = ?7)"
+	" AND (?8 < 0 OR k.preference = ?8) AND (?9 < 0 OR k.lifecycle = ?9)"
+	" AND (?10 < 0 OR k.at_risk = ?10) AND (?11 < 0 OR k.grade = ?11)"
+	" AND (?12 < 0 OR k.vip = ?12)"
+	" AND (?14 = -2 OR k.segment = ?14) AND (?15 = 0 OR c.home_store_id = ?15)"
+	" ORDER BY c.id LIMIT ?3";
+
+enum lk_rc store_customer_segment(struct store *st, const struct store_cls_filter *f,
+				  const struct lk_scope *scope, int64_t after_id, int limit,
+				  struct lk_customer **out, int *n, int64_t *next,
+				  struct lk_err *err)
+{
+	sqlite3_stmt *s = prep(st, SQL_SEGMENT, err);
+	if (!s)
+		return LK_EDB;
+	sqlite3_bind_int64(s, 1, after_id);
+	sqlite3_bind_int(s, 3, limit + 1);
+	sqlite3_bind_int64(s, 4, scope ? scope->store_id : 0);
+	bind_str(s, 5, scope ? scope->region : "");
+	sqlite3_bind_int(s, 6, f->frequency_tier);
+	sqlite3_bind_int(s, 7, f->spend_tier);
+	sqlite3_bind_int(s, 8, f->preference);
+	sqlite3_bind_int(s, 9, f->lifecycle);
+	sqlite3_bind_int(s, 10, f->at_risk);
+	sqlite3_bind_int(s, 11, f->grade);
+	sqlite3_bind_int(s, 12, f->vip);
+	sqlite3_bind_int(s, 14, f->segment);
+	sqlite3_bind_int64(s, 15, f->home_store_id);
+	struct lk_customer *arr = calloc((size_t)limit + 1, sizeof(*arr));
+	if (!arr) {
+		sqlite3_reset(s);
+		return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
+	}
+	int len = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && len <= limit)
+		cust_row(s, &arr[len++]);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_customers_free(arr, len);
+		return db_fail(st, err, "segment list");
+	}
+	*next = 0;
+	if (len > limit) {
+		lk_customer_release(&arr[limit]);
+		len = limit;
+		*next = arr[len - 1].id;
+	}
+	*out = arr;
+	*n = len;
+	return LK_OK;
+}
+
 void store_customers_free(struct lk_customer *list, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -1558,10 +1623,10 @@ void sq_bind_visit_item(sqlite3_stmt *s, const struct lk_visit *v, int i)
 static const char SQL_STATS_UPSERT[] =
 	"INSERT INTO customer_stats(customer_id, visit_count, total_spend_fen, first_visit_at,"
 	" last_visit_at, spend_meat, spend_seafood, spend_vegetable, spend_soup_base,"
-	" spend_staple, spend_snack, spend_drink, spend_dessert)"
-	" VALUES (?1, 1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+	" spend_staple, spend_snack, spend_drink, spend_dessert, recent)"
+	" VALUES (?1, 1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, lk_daylog_add(NULL, ?3, ?2))"
 	" ON CONFLICT(customer_id) DO UPDATE SET"
-	" visit_count = visit_count + 1,"
+	" visit_count = visit_count + 1, recent = lk_daylog_add(recent, ?3, ?2),"
 	" total_spend_fen = total_spend_fen + ?2,"
 	" first_visit_at = min(first_visit_at, ?3),"
 	" last_visit_at = max(last_visit_at, ?3),"

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/daylog.h"
 #include "core/rules.h"
 #include "store/bulk.h"
 #include "store/sqlite_int.h"
@@ -50,10 +51,10 @@ static const char *const bulk_sql[S_COUNT] = {
 	/* the same upsert as store_visit_add, with a batch of visits at once */
 	[S_STATS] = "INSERT INTO customer_stats(customer_id, visit_count, total_spend_fen,"
 		    " first_visit_at, last_visit_at, spend_meat, spend_seafood, spend_vegetable,"
-		    " spend_soup_base, spend_staple, spend_snack, spend_drink, spend_dessert)"
-		    " VALUES (?1, ?12, ?2, ?3, ?13, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+		    " spend_soup_base, spend_staple, spend_snack, spend_drink, spend_dessert, recent)"
+		    " VALUES (?1, ?12, ?2, ?3, ?13, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?14)"
 		    " ON CONFLICT(customer_id) DO UPDATE SET"
-		    " visit_count = visit_count + ?12,"
+		    " visit_count = visit_count + ?12, recent = lk_daylog_merge(recent, ?14),"
 		    " total_spend_fen = total_spend_fen + ?2,"
 		    " first_visit_at = min(first_visit_at, ?3),"
 		    " last_visit_at = max(last_visit_at, ?13),"
@@ -88,6 +89,9 @@ struct store_bulk {
 	int64_t cur_id;
 	int64_t cur_count, cur_total, cur_first, cur_last;
 	int64_t cur_cat[LK_NCATEGORIES];
+	struct lk_dayrec *cur_days;  /* one per visit, built into the day log */
+	size_t cur_ndays, cur_cap;
+	unsigned char *log_blob;     /* LK_DAYLOG_BLOB_MAX bytes */
 	int nindex;
 	char *index_sql[SAVED_INDEX_MAX];   /* CREATE INDEX statements to run at the end */
 };
@@ -150,6 +154,8 @@ static void bulk_free(struct store_bulk *b)
 	for (int i = 0; i < b->nindex; i++)
 		free(b->index_sql[i]);
 	free(b->dish_cat);
+	free(b->cur_days);
+	free(b->log_blob);
 	free(b);
 }
 
@@ -220,6 +226,10 @@ enum lk_rc store_bulk_begin(struct store *st, struct store_bulk **out, struct lk
 		return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
 	b->st = st;
 	b->cache_size = -2000;
+	if (!(b->log_blob = malloc(LK_DAYLOG_BLOB_MAX))) {
+		free(b);
+		return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
+	}
 	enum lk_rc rc;
 	sqlite3_stmt *q = NULL;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA cache_size", -1, &q, NULL) == SQLITE_OK &&
@@ -369,9 +379,13 @@ static enum lk_rc stats_flush(struct store_bulk *b, struct lk_err *err)
 		sqlite3_bind_int64(s, 4 + i, b->cur_cat[i]);
 	sqlite3_bind_int64(s, 12, b->cur_count);
 	sqlite3_bind_int64(s, 13, b->cur_last);
+	size_t n = lk_daylog_build(b->cur_days, b->cur_ndays);
+	sqlite3_bind_blob(s, 14, b->log_blob, (int)lk_daylog_encode(b->cur_days, n, b->log_blob),
+			  SQLITE_STATIC);
 	enum lk_rc rc = bulk_step(b, s, err, "guest totals");
 	b->cur_id = 0;
 	b->cur_count = 0;
+	b->cur_ndays = 0;
 	return rc;
 }
 
@@ -419,6 +433,19 @@ enum lk_rc store_bulk_visit(struct store_bulk *b, struct lk_visit *v, struct lk_
 		b->cur_first = b->cur_last = v->visited_at;
 		memset(b->cur_cat, 0, sizeof(b->cur_cat));
 	}
+	if (b->cur_ndays == b->cur_cap) {
+		size_t cap = b->cur_cap ? b->cur_cap * 2 : 256;
+		struct lk_dayrec *d = realloc(b->cur_days, cap * sizeof(*d));
+		if (!d)
+			return lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
+		b->cur_days = d;
+		b->cur_cap = cap;
+	}
+	b->cur_days[b->cur_ndays++] = (struct lk_dayrec){
+		.day = lk_local_day(v->visited_at, b->st->tz_offset_min),
+		.visits = 1,
+		.spend_fen = v->amount_fen,
+	};
 	b->cur_count++;
 	b->cur_total += v->amount_fen;
 	if (v->visited_at < b->cur_first)

@@ -46,7 +46,7 @@ static void bind_filter(sqlite3_stmt *s, const struct lk_export_filter *f)
 	bind_text(s, 4, f->region);
 }
 
-/* Step s to the end, calling row() for each row; shared by both exports. */
+/* Step s to the end, calling row() for each row; shared by every export. */
 static enum lk_rc export_run(struct store *st, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, void *),
 			     void *ctx, int64_t *rows, int *stopped, struct lk_err *err)
 {
@@ -258,4 +258,86 @@ enum lk_rc store_export_needs(struct store *st, const struct lk_export_filter *f
 	bind_filter(s, f);
 	struct need_ctx g = { fn, arg };
 	return export_run(st, s, need_row, &g, rows, stopped, err);
+}
+
+/* ---- classification (客户分类表) ---- */
+
+/*
+ * cls_current holds the snapshot of the latest finished run, but a run
+ * rewrites only the rows that changed, so a row's run_id can be older: the
+ * time shown is the latest finished run's (as the guest card shows it), an
+ * uncorrelated subquery SQLite computes once.
+ */
+static const char SQL_EXPORT_CLS[] =
+	"SELECT c.id, c.name, coalesce(c.phone, ''), hs.code, hs.name,"
+	"  k.frequency_tier, k.spend_tier, k.preference, k.preference_by_staff, k.lifecycle,"
+	"  k.at_risk, k.grade, k.vip, k.r, k.f, k.m, k.segment,"
+	"  k.visit_count, k.total_spend_fen, k.last_visit_at,"
+	"  (SELECT finished_at FROM cls_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1)"
+	" FROM customers c"
+	" JOIN cls_current k ON k.customer_id = c.id"
+	" LEFT JOIN stores hs ON hs.id = c.home_store_id"
+	" WHERE c.deleted_at IS NULL"
+	GUEST_IN_FILTER
+	"  AND coalesce(nullif(k.last_visit_at, 0), c.created_at) BETWEEN ?2 AND ?3"
+	"  AND (?5 < 0 OR k.frequency_tier = ?5) AND (?6 < 0 OR k.spend_tier = ?6)"
+	"  AND (?7 < 0 OR k.preference = ?7) AND (?8 < 0 OR k.lifecycle = ?8)"
+	"  AND (?9 < 0 OR k.at_risk = ?9) AND (?10 < 0 OR k.grade = ?10)"
+	"  AND (?11 < 0 OR k.vip = ?11) AND (?12 = -2 OR k.segment = ?12)"
+	" ORDER BY c.id";
+
+struct cls_ctx {
+	int (*fn)(const struct lk_export_cls *, void *);
+	void *arg;
+};
+
+static int cls_row(sqlite3_stmt *s, void *p)
+{
+	struct cls_ctx *g = p;
+	struct lk_export_cls r = {
+		.id = sqlite3_column_int64(s, 0),
+		.name = col_str(s, 1),
+		.phone = col_str(s, 2),
+		.home_store_code = col_str(s, 3),
+		.home_store_name = col_str(s, 4),
+		.frequency_tier = sqlite3_column_int(s, 5),
+		.spend_tier = sqlite3_column_int(s, 6),
+		.preference = sqlite3_column_int(s, 7),
+		.preference_by_staff = sqlite3_column_int(s, 8),
+		.lifecycle = sqlite3_column_int(s, 9),
+		.at_risk = sqlite3_column_int(s, 10),
+		.grade = sqlite3_column_int(s, 11),
+		.vip = sqlite3_column_int(s, 12),
+		.r = sqlite3_column_int(s, 13),
+		.f = sqlite3_column_int(s, 14),
+		.m = sqlite3_column_int(s, 15),
+		.segment = sqlite3_column_int(s, 16),
+		.visit_count = sqlite3_column_int64(s, 17),
+		.total_spend_fen = sqlite3_column_int64(s, 18),
+		.last_visit_at = sqlite3_column_int64(s, 19),
+		.classified_at = sqlite3_column_int64(s, 20),
+	};
+	return g->fn(&r, g->arg);
+}
+
+enum lk_rc store_export_classification(struct store *st, const struct lk_export_filter *f,
+				       const struct store_cls_filter *cf,
+				       int (*fn)(const struct lk_export_cls *, void *), void *arg,
+				       int64_t *rows, int *stopped, struct lk_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, SQL_EXPORT_CLS, -1, &s, NULL) != SQLITE_OK)
+		return export_fail(st, err, "prepare");
+	bind_filter(s, f);
+	struct store_cls_filter any;
+	if (!cf) {
+		store_cls_filter_init(&any);
+		cf = &any;
+	}
+	const int v[8] = { cf->frequency_tier, cf->spend_tier, cf->preference, cf->lifecycle,
+			   cf->at_risk, cf->grade, cf->vip, cf->segment };
+	for (int i = 0; i < 8; i++)
+		sqlite3_bind_int(s, 5 + i, v[i]);
+	struct cls_ctx g = { fn, arg };
+	return export_run(st, s, cls_row, &g, rows, stopped, err);
 }

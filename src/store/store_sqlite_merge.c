@@ -514,12 +514,13 @@ static const char SQL_STATS_DROP[] = "DELETE FROM customer_stats WHERE customer_
 static const char SQL_STATS_RECOMPUTE[] =
 	"INSERT INTO customer_stats(customer_id, visit_count, total_spend_fen, first_visit_at,"
 	" last_visit_at, spend_meat, spend_seafood, spend_vegetable, spend_soup_base,"
-	" spend_staple, spend_snack, spend_drink, spend_dessert)"
+	" spend_staple, spend_snack, spend_drink, spend_dessert, recent)"
 	" SELECT ?1, v.n, v.total, v.first, v.last, coalesce(c.meat, 0), coalesce(c.seafood, 0),"
 	" coalesce(c.vegetable, 0), coalesce(c.soup_base, 0), coalesce(c.staple, 0),"
-	" coalesce(c.snack, 0), coalesce(c.drink, 0), coalesce(c.dessert, 0)"
+	" coalesce(c.snack, 0), coalesce(c.drink, 0), coalesce(c.dessert, 0), v.recent"
 	" FROM (SELECT count(*) n, sum(amount_fen) total, min(visited_at) first,"
-	"  max(visited_at) last FROM visits WHERE customer_id = ?1) v,"
+	"  max(visited_at) last, lk_daylog_agg(visited_at, amount_fen) recent"
+	"  FROM visits WHERE customer_id = ?1) v,"
 	" (SELECT"
 	"  sum(CASE d.category WHEN 'meat' THEN i.qty * i.unit_price_fen END) meat,"
 	"  sum(CASE d.category WHEN 'seafood' THEN i.qty * i.unit_price_fen END) seafood,"
@@ -824,6 +825,10 @@ static const char *const sql_restore[] = {
 	" SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6,"
 	" value->>7, value->>8, value->>9, value->>10, value->>11, value->>12"
 	" FROM json_each(?1, '$.customer_stats')",
+	/* the day logs (not in the snapshot: a blob) from the visits given back */
+	"UPDATE customer_stats SET recent = (SELECT lk_daylog_agg(v.visited_at, v.amount_fen)"
+	" FROM visits v WHERE v.customer_id = customer_stats.customer_id)"
+	" WHERE customer_id IN " IDS2,
 };
 
 static const char SQL_MERGE_UNDONE[] =
