@@ -159,7 +159,12 @@ enum lk_rc api_password_hash(const char *password, char out[128], struct lk_err 
 
 /* ---- exports (exports.c), shared by GET /api/v1/exports/... and `laoke export` ---- */
 
-enum api_export_kind { API_EXPORT_GUESTS, API_EXPORT_VISITS, API_EXPORT_NEEDS };
+enum api_export_kind {
+	API_EXPORT_GUESTS,              /* 客户信息表 */
+	API_EXPORT_VISITS,              /* 到店记录表 */
+	API_EXPORT_NEEDS,               /* 客户需求分析表 */
+	API_EXPORT_CLASSIFICATION,      /* 客户分类表: the latest classification run's values */
+};
 enum api_export_format { API_EXPORT_CSV, API_EXPORT_XLSX };
 
 struct api_export {
@@ -170,6 +175,7 @@ struct api_export {
 	bool pseudonymise;              /* names as 张**, no notes, birthday month only */
 	int tz_offset_min;              /* for printed times and the day bounds of from/to */
 	struct lk_export_filter filter;
+	struct store_cls_filter cls;    /* the classification table: value filters */
 };
 
 /*

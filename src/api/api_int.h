@@ -23,9 +23,11 @@ bool api_key_auth(struct api_req *r);
 json_t *api_role_perms_json(const char *role);
 
 /*
- * Store scope (docs/ROLES.md). api_guest_in_scope: true when guest id is
- * live and within the request's scope; else false with r->err set (404
- * not_found, exactly as for a guest that does not exist). api_store_in_scope:
+ * Store scope (docs/ROLES.md). api_guest_in_scope: for an account bound to
+ * a store or region, true when guest id is live and within the scope, else
+ * false with r->err set (404 not_found, exactly as for a guest that does not
+ * exist); for a chain-wide account always true without a lookup (the
+ * handler's own read answers 404). api_store_in_scope:
  * true when store_id is one of the scope's stores; else false with 403
  * "out_of_scope" naming field.
  */
@@ -39,6 +41,13 @@ bool api_store_in_scope(struct api_req *r, int64_t store_id, const char *field);
 struct lk_cls_settings;
 enum lk_rc api_cls_settings_load(struct store *st, struct lk_cls_settings *s, int64_t *updated_at,
 				 int64_t *updated_by, struct lk_err *err);
+/* The settings as grouped JSON ({"frequency": {"high": 12, ...}, ...}). */
+json_t *api_cls_settings_json(const struct lk_cls_settings *s);
+/*
+ * Apply grouped JSON onto s (the keys given; no range check: call
+ * lk_cls_settings_check()). false with err set (400, naming "group.key").
+ */
+bool api_cls_settings_apply(struct lk_err *err, json_t *o, struct lk_cls_settings *s);
 
 /* Answer with status and an object (stolen). */
 void api_reply(struct api_req *r, unsigned status, json_t *obj);
@@ -86,5 +95,19 @@ json_t *user_json(const struct lk_user *u);
 
 /* {"items": [...], "next_cursor": "…" | null}; items stolen. */
 json_t *list_json(json_t *items, int64_t next);
+
+/*
+ * classification.c: the classification filters of a guest list from the
+ * query (lifecycle, frequency_tier, spend_tier, preference, grade,
+ * rfm_segment incl. "none", vip, at_risk as true|false, store as a code in
+ * scope); f->any tells whether one was given. false with r->err set (400
+ * naming the parameter, 403 for a store out of scope).
+ */
+bool api_cls_filter_from_query(struct api_req *r, struct store_cls_filter *f);
+/* classification.c: a guest's classification, runs, segments */
+extern const struct api_route api_classification_routes[];
+
+/* analytics.c: dish analytics (GET /api/v1/analytics/dishes) */
+extern const struct api_route api_analytics_routes[];
 
 #endif

@@ -328,6 +328,15 @@ static void customers_search(struct api_req *r)
 	const char *tail = r->arg(r->arg_ctx, "phone_tail");
 	const char *q = r->arg(r->arg_ctx, "q");
 	int given = (phone != NULL) + (tail != NULL) + (q != NULL);
+	struct store_cls_filter cf;
+	if (!api_cls_filter_from_query(r, &cf))
+		return;
+	if (cf.any && given) {
+		api_fail(r, LK_EINVAL, "conflicting_filters", phone ? "phone" : tail ? "phone_tail" : "q",
+			 "a segment list (lifecycle, grade, vip, ...) cannot be combined with a "
+			 "search by 'phone', 'phone_tail' or 'q'");
+		return;
+	}
 	if (given > 1) {
 		api_fail(r, LK_EINVAL, "conflicting_filters", "q",
 			 "give at most one of 'phone', 'phone_tail' or 'q'");
@@ -372,8 +381,10 @@ static void customers_search(struct api_req *r)
 	struct lk_customer *list;
 	int n;
 	int64_t next;
-	if (store_customer_search(r->st, kind, text, &r->scope, cursor, limit, &list, &n, &next,
-				  &r->err) != LK_OK)
+	if (cf.any ? store_customer_segment(r->st, &cf, &r->scope, cursor, limit, &list, &n, &next,
+					    &r->err) != LK_OK
+		   : store_customer_search(r->st, kind, text, &r->scope, cursor, limit, &list, &n,
+					   &next, &r->err) != LK_OK)
 		return;
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++) {

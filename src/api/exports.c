@@ -1,9 +1,10 @@
 /*
  * exports.c - the process tables as files: 客户信息表 (guests), the visit
- * list and 客户需求分析表 (guests' needs), as CSV (libcsv) or XLSX (libxlsxwriter), with Chinese or English
- * headers, filtered by store and period.
+ * list, 客户需求分析表 (guests' needs) and 客户分类表 (the latest
+ * classification), as CSV (libcsv) or XLSX (libxlsxwriter), with Chinese or
+ * English headers, filtered by store and period.
  *
- * Rows stream from the store's cursor (store_export_guests/visits) straight
+ * Rows stream from the store's cursor (store_export_guests/visits/...) straight
  * into the writer: CSV goes through a stdio buffer, XLSX through
  * libxlsxwriter's constant-memory mode (each row is flushed to a temporary
  * file as it is written), so memory stays flat for a million guests.
@@ -21,6 +22,7 @@
 #include <xlsxwriter.h>
 
 #include "api/api_int.h"
+#include "core/classify.h"
 #include "core/rules.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -91,7 +93,36 @@ static const struct col need_cols[] = {
 	{ "记录时间", "Recorded at", COL_TIME, 20 },
 };
 enum { NNEED_COLS = sizeof(need_cols) / sizeof(need_cols[0]) };
-enum { MAX_COLS = NGUEST_COLS };
+
+static const struct col cls_cols[] = {
+	{ "客户编号", "Guest ID", COL_INT, 10 },
+	{ "姓名", "Name", COL_FREE, 14 },
+	{ "手机", "Phone", COL_TEXT, 16 },
+	{ "常去门店", "Home store", COL_FREE, 20 },
+	{ "频次等级", "Frequency tier", COL_TEXT, 10 },
+	{ "消费等级", "Spend tier", COL_TEXT, 10 },
+	{ "口味偏好", "Preference", COL_TEXT, 10 },
+	{ "偏好来源", "Preference source", COL_TEXT, 10 },
+	{ "生命周期", "Lifecycle", COL_TEXT, 10 },
+	{ "流失风险", "At risk", COL_TEXT, 8 },
+	{ "客户等级", "Grade", COL_TEXT, 10 },
+	{ "VIP", "VIP", COL_TEXT, 6 },
+	{ "R", "R", COL_INT, 4 },
+	{ "F", "F", COL_INT, 4 },
+	{ "M", "M", COL_INT, 4 },
+	{ "RFM分群", "RFM segment", COL_TEXT, 16 },
+	{ "到店次数", "Visits", COL_INT, 10 },
+	{ "累计消费(元)", "Total spend (CNY)", COL_MONEY, 14 },
+	{ "最近到店", "Last visit", COL_TIME, 20 },
+	{ "分类时间", "Classified at", COL_TIME, 20 },
+};
+enum { NCLS_COLS = sizeof(cls_cols) / sizeof(cls_cols[0]) };
+
+/* The widest table: the header row and each row's cells are arrays of this size. */
+enum { MAX_COLS = (int)NCLS_COLS > (int)NGUEST_COLS ? (int)NCLS_COLS : (int)NGUEST_COLS };
+_Static_assert((int)NGUEST_COLS <= (int)MAX_COLS && (int)NVISIT_COLS <= (int)MAX_COLS &&
+		       (int)NNEED_COLS <= (int)MAX_COLS && (int)NCLS_COLS <= (int)MAX_COLS,
+	       "MAX_COLS must cover every table");
 
 /* The words of the closed vocabularies, in Chinese. English keeps the word. */
 static const char *const zh_words[][2] = {
@@ -114,6 +145,36 @@ static const char *word(const struct api_export *x, const char *w)
 		if (strcmp(zh_words[i][0], w) == 0)
 			return zh_words[i][1];
 	return w;
+}
+
+/*
+ * The classification's values in Chinese, in the order of the name arrays
+ * of core/classify.h; the words of the explanations in core/classify.c.
+ * English takes the API words of those arrays.
+ */
+static const char *const cls_freq_zh[] = { "低频", "中频", "高频" };
+static const char *const cls_spend_zh[] = { "低消费", "中消费", "高消费" };
+static const char *const cls_pref_zh[] = { "混合", "素食", "肉食", "海鲜" };
+static const char *const cls_life_zh[] = { "新客", "活跃", "沉睡", "流失" };
+static const char *const cls_grade_zh[] = { "普通", "潜力", "忠诚" };
+static const char *const cls_seg_zh[] = {
+	"冠军客户", "忠实客户", "潜在忠实客户", "新客户", "有潜力客户", "需要关注",
+	"即将沉睡", "有流失风险", "不能失去", "休眠客户", "已流失",
+};
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Value i of a closed vocabulary (en: NULL-terminated API words); "" out of range. */
+static const char *cls_word(const struct api_export *x, const char *const *en,
+			    const char *const *zh, size_t n, int i)
+{
+	if (i < 0 || (size_t)i >= n)
+		return "";
+	return x->en ? en[i] : zh[i];
+}
+
+static const char *yes_no(const struct api_export *x, bool b)
+{
+	return b ? (x->en ? "yes" : "是") : (x->en ? "no" : "否");
 }
 
 /* One cell of a row: text for the text types, v for the numbers. */
@@ -210,9 +271,14 @@ static enum lk_rc xlsx_fail(struct writer *w, lxw_error e)
 static enum lk_rc xlsx_sheet(struct writer *w)
 {
 	char name[64];
-	const char *base = w->x->kind == API_EXPORT_GUESTS   ? (w->x->en ? "Guests" : "客户信息表")
-			   : w->x->kind == API_EXPORT_NEEDS ? (w->x->en ? "Needs" : "客户需求分析表")
-							    : (w->x->en ? "Visits" : "到店记录");
+	const char *base;
+	switch (w->x->kind) {
+	case API_EXPORT_GUESTS: base = w->x->en ? "Guests" : "客户信息表"; break;
+	case API_EXPORT_NEEDS: base = w->x->en ? "Needs" : "客户需求分析表"; break;
+	case API_EXPORT_CLASSIFICATION: base = w->x->en ? "Classification" : "客户分类表"; break;
+	case API_EXPORT_VISITS:
+	default: base = w->x->en ? "Visits" : "到店记录"; break;
+	}
 	if (w->sheets)
 		snprintf(name, sizeof(name), "%s %d", base, w->sheets + 1);
 	else
@@ -405,7 +471,7 @@ static int guest_row(const struct lk_export_guest *g, void *p)
 		{ bday, 0 },
 		{ g->home_store_name, 0 },
 		{ word(x, g->source), 0 },
-		{ g->consent ? (x->en ? "yes" : "是") : (x->en ? "no" : "否"), 0 },
+		{ yes_no(x, g->consent), 0 },
 		{ "", g->consent_at },
 		{ *g->consent_channel ? word(x, g->consent_channel) : "", 0 },
 		{ g->tags, 0 },
@@ -467,19 +533,59 @@ static int need_row(const struct lk_export_need *n, void *p)
 	return w->rc != LK_OK;
 }
 
+static int cls_row(const struct lk_export_cls *k, void *p)
+{
+	struct writer *w = p;
+	const struct api_export *x = w->x;
+	char masked[24], pseudo[16];
+	const char *name = shown_name(x, k->name, pseudo);
+	const char *phone = shown_phone(x, k->phone, masked);
+	const char *seg = k->segment == LK_RFM_NONE ? (x->en ? "none" : "未评分")
+			  : cls_word(x, lk_cls_segment_names, cls_seg_zh, NELEM(cls_seg_zh),
+				     k->segment);
+	const char *rfm = k->r ? "" : NULL;   /* not scored: empty R, F and M */
+	struct cell c[NCLS_COLS] = {
+		{ "", k->id },
+		{ name, 0 },
+		{ phone, 0 },
+		{ k->home_store_name, 0 },
+		{ cls_word(x, lk_cls_tier_names, cls_freq_zh, NELEM(cls_freq_zh), k->frequency_tier),
+		  0 },
+		{ cls_word(x, lk_cls_tier_names, cls_spend_zh, NELEM(cls_spend_zh), k->spend_tier), 0 },
+		{ cls_word(x, lk_cls_preference_names, cls_pref_zh, NELEM(cls_pref_zh), k->preference),
+		  0 },
+		{ k->preference_by_staff ? (x->en ? "staff" : "员工记录")
+					 : (x->en ? "spending" : "消费数据"),
+		  0 },
+		{ cls_word(x, lk_cls_lifecycle_names, cls_life_zh, NELEM(cls_life_zh), k->lifecycle),
+		  0 },
+		{ yes_no(x, k->at_risk), 0 },
+		{ cls_word(x, lk_cls_grade_names, cls_grade_zh, NELEM(cls_grade_zh), k->grade), 0 },
+		{ yes_no(x, k->vip), 0 },
+		{ rfm, k->r },
+		{ rfm, k->f },
+		{ rfm, k->m },
+		{ seg, 0 },
+		{ "", k->visit_count },
+		{ "", k->total_spend_fen },
+		{ "", k->last_visit_at },
+		{ "", k->classified_at },
+	};
+	put_row(w, c);
+	return w->rc != LK_OK;
+}
+
 enum lk_rc api_export_write(struct store *st, const struct api_export *x, const char *path,
 			    int64_t *rows, struct lk_err *err)
 {
-	struct writer w = {
-		.x = x,
-		.cols = x->kind == API_EXPORT_GUESTS  ? guest_cols
-			: x->kind == API_EXPORT_NEEDS ? need_cols
-						      : visit_cols,
-		.ncols = x->kind == API_EXPORT_GUESTS  ? NGUEST_COLS
-			 : x->kind == API_EXPORT_NEEDS ? NNEED_COLS
-						       : NVISIT_COLS,
-		.err = err,
-	};
+	struct writer w = { .x = x, .err = err };
+	switch (x->kind) {
+	case API_EXPORT_GUESTS: w.cols = guest_cols; w.ncols = NGUEST_COLS; break;
+	case API_EXPORT_NEEDS: w.cols = need_cols; w.ncols = NNEED_COLS; break;
+	case API_EXPORT_CLASSIFICATION: w.cols = cls_cols; w.ncols = NCLS_COLS; break;
+	case API_EXPORT_VISITS:
+	default: w.cols = visit_cols; w.ncols = NVISIT_COLS; break;
+	}
 	*rows = 0;
 	w.rc = writer_open(&w, path);
 	if (w.rc != LK_OK) {
@@ -493,6 +599,8 @@ enum lk_rc api_export_write(struct store *st, const struct api_export *x, const 
 		rc = store_export_guests(st, &x->filter, guest_row, &w, rows, NULL, &serr);
 	else if (x->kind == API_EXPORT_NEEDS)
 		rc = store_export_needs(st, &x->filter, need_row, &w, rows, NULL, &serr);
+	else if (x->kind == API_EXPORT_CLASSIFICATION)
+		rc = store_export_classification(st, &x->filter, &x->cls, cls_row, &w, rows, NULL, &serr);
 	else
 		rc = store_export_visits(st, &x->filter, visit_row, &w, rows, NULL, &serr);
 	if (rc != LK_OK && w.rc == LK_OK) {
@@ -511,6 +619,7 @@ enum lk_rc api_export_prepare(struct store *st, struct api_export *x, enum api_e
 			      struct lk_err *err)
 {
 	memset(x, 0, sizeof(*x));
+	store_cls_filter_init(&x->cls);
 	x->kind = kind;
 	x->tz_offset_min = tz_offset_min;
 	x->filter.from = INT64_MIN;
@@ -575,9 +684,23 @@ void api_export_filename(const struct api_export *x, int64_t now, bool ascii, ch
 		base = ascii || x->en ? "guests" : "客户信息表";
 	else if (x->kind == API_EXPORT_NEEDS)
 		base = ascii || x->en ? "needs" : "客户需求分析表";
+	else if (x->kind == API_EXPORT_CLASSIFICATION)
+		base = ascii || x->en ? "classification" : "客户分类表";
 	else
 		base = ascii || x->en ? "visits" : "到店记录表";
 	snprintf(out, outsz, "%s-%s.%s", base, t, x->format == API_EXPORT_CSV ? "csv" : "xlsx");
+}
+
+/* The table's name in logs and the CLI: "guests", "visits", "needs", "classification". */
+static const char *kind_name(enum api_export_kind kind)
+{
+	switch (kind) {
+	case API_EXPORT_GUESTS: return "guests";
+	case API_EXPORT_NEEDS: return "needs";
+	case API_EXPORT_CLASSIFICATION: return "classification";
+	case API_EXPORT_VISITS:
+	default: return "visits";
+	}
 }
 
 /* ---- HTTP ---- */
@@ -613,6 +736,12 @@ static void export_answer(struct api_req *r, enum api_export_kind kind)
 			       qarg(r, "from"), qarg(r, "to"), qarg(r, "lang"),
 			       r->cfg->tz_offset_min, &r->err) != LK_OK)
 		return;
+	/* the classification table takes the segment lists' value filters too */
+	if (kind == API_EXPORT_CLASSIFICATION) {
+		if (!api_cls_filter_from_query(r, &x.cls))
+			return;
+		x.cls.home_store_id = 0; /* `store` is the export's store filter */
+	}
 	if (!export_scope(r, &x))
 		return;
 	/* as on the guest card: full phones and real names only with those permissions */
@@ -644,7 +773,7 @@ static void export_answer(struct api_req *r, enum api_export_kind kind)
 		return;
 	}
 	lk_log("info", "export %s %s by user %lld (%s): %lld rows, store %lld, %lld ms",
-	       kind == API_EXPORT_GUESTS ? "guests" : kind == API_EXPORT_NEEDS ? "needs" : "visits",
+	       kind_name(kind),
 	       x.format == API_EXPORT_CSV ? "csv" : "xlsx", (long long)r->user.id, r->user.role,
 	       (long long)rows, (long long)x.filter.store_id,
 	       (long long)((lk_mono_us() - t0) / 1000));
@@ -673,10 +802,16 @@ static void exports_needs(struct api_req *r)
 	export_answer(r, API_EXPORT_NEEDS);
 }
 
+static void exports_classification(struct api_req *r)
+{
+	export_answer(r, API_EXPORT_CLASSIFICATION);
+}
 
 const struct api_route api_export_routes[] = {
 	{ "GET", "/api/v1/exports/guests", exports_guests, PERM_EXPORTS_READ, 0, "export.guests" },
 	{ "GET", "/api/v1/exports/visits", exports_visits, PERM_EXPORTS_READ, 0, "export.visits" },
 	{ "GET", "/api/v1/exports/needs", exports_needs, PERM_EXPORTS_READ, 0, "export.needs" },
+	{ "GET", "/api/v1/exports/classification", exports_classification, PERM_EXPORTS_READ, 0,
+	  "export.classification" },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -20,6 +20,7 @@ const struct api_route *const api_tables[] = {
 	api_visit_routes,  api_export_routes,  api_merge_routes,    api_import_routes,
 	api_user_routes,   api_key_routes,     api_rights_routes,   api_audit_routes,
 	api_settings_routes, api_need_routes,
+	api_analytics_routes, api_classification_routes,
 	NULL,
 };
 
@@ -117,6 +118,8 @@ json_t *api_error_json(const struct lk_err *err)
 		json_object_set_new(e, "current_version", json_integer(err->ref_id));
 	if (err->ref_id && strcmp(err->code, "too_many_attempts") == 0)
 		json_object_set_new(e, "retry_after", json_integer(err->ref_id));
+	if (err->ref_id && strcmp(err->code, "run_in_progress") == 0)
+		json_object_set_new(e, "running_run", json_integer(err->ref_id));
 	json_t *o = json_object();
 	json_object_set_new(o, "error", e);
 	return o;

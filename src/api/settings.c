@@ -33,7 +33,7 @@ static json_t *field_json(const struct lk_cls_settings *s, const struct lk_cls_s
 }
 
 /* {"frequency": {"window_days": 365, ...}, ...} in the order of the table */
-static json_t *settings_json(const struct lk_cls_settings *s)
+json_t *api_cls_settings_json(const struct lk_cls_settings *s)
 {
 	json_t *o = json_object();
 	for (const struct lk_cls_setting_desc *d = lk_cls_setting_fields; d->name; d++) {
@@ -75,7 +75,7 @@ static bool group_known(const char *group)
  * "group.key". Whole numbers for int and fen settings, any number for
  * real ones.
  */
-static bool apply_json(struct lk_err *err, json_t *o, struct lk_cls_settings *s)
+bool api_cls_settings_apply(struct lk_err *err, json_t *o, struct lk_cls_settings *s)
 {
 	const char *group;
 	json_t *g;
@@ -144,7 +144,7 @@ enum lk_rc api_cls_settings_load(struct store *st, struct lk_cls_settings *s, in
 	json_t *o = json_loads(text, 0, NULL);
 	free(text);
 	/* stored by settings_put() after validation; unreadable means a damaged row */
-	if (!o || !apply_json(err, o, s) || lk_cls_settings_check(s, err) != LK_OK) {
+	if (!o || !api_cls_settings_apply(err, o, s) || lk_cls_settings_check(s, err) != LK_OK) {
 		json_decref(o);
 		return lk_fail(err, LK_EDB, "database_error", NULL,
 			       "the stored classification settings are unreadable");
@@ -159,8 +159,8 @@ static json_t *answer(struct api_req *r, const struct lk_cls_settings *s, int64_
 	struct lk_cls_settings defaults;
 	lk_cls_defaults(&defaults);
 	json_t *o = json_object();
-	json_object_set_new(o, "settings", settings_json(s));
-	json_object_set_new(o, "defaults", settings_json(&defaults));
+	json_object_set_new(o, "settings", api_cls_settings_json(s));
+	json_object_set_new(o, "defaults", api_cls_settings_json(&defaults));
 	json_object_set_new(o, "updated_at", jtime(r, updated_at));
 	json_object_set_new(o, "updated_by", updated_by ? json_integer(updated_by) : json_null());
 	return o;
@@ -192,9 +192,9 @@ static void settings_put(struct api_req *r)
 	if (api_cls_settings_load(r->st, &old, &at, &by, &r->err) != LK_OK)
 		return;
 	s = old;
-	if (!apply_json(&r->err, r->json, &s) || lk_cls_settings_check(&s, &r->err) != LK_OK)
+	if (!api_cls_settings_apply(&r->err, r->json, &s) || lk_cls_settings_check(&s, &r->err) != LK_OK)
 		return;
-	json_t *now = settings_json(&s), *before = settings_json(&old);
+	json_t *now = api_cls_settings_json(&s), *before = api_cls_settings_json(&old);
 	json_t *changes = json_object();
 	for (const struct lk_cls_setting_desc *d = lk_cls_setting_fields; d->name; d++) {
 		json_t *a = field_json(&old, d), *b = field_json(&s, d);

@@ -26,6 +26,8 @@ int cmd_routes(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 /* The database URL: --db, else $LAOKE_DB, else sqlite:data/laoke.db. */
 const char *cli_db_url(const char *opt);

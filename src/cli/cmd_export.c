@@ -1,5 +1,5 @@
 /*
- * cmd_export.c - `laoke export guests|visits|needs`: the same files as
+ * cmd_export.c - `laoke export guests|visits|needs|classification`: the same files as
  * GET /api/v1/exports/..., written by api_export_write() to a file or
  * standard output. Someone at the shell holds the database itself, so the
  * export is the admin's (full phones, every store).
@@ -51,8 +51,11 @@ int cmd_export(int argc, char **argv)
 		kind = API_EXPORT_VISITS;
 	else if (strcmp(argv[optind], "needs") == 0)
 		kind = API_EXPORT_NEEDS;
+	else if (strcmp(argv[optind], "classification") == 0)
+		kind = API_EXPORT_CLASSIFICATION;
 	else
-		return cli_error("unknown table '%s': export 'guests', 'visits' or 'needs'",
+		return cli_error("unknown table '%s': export 'guests', 'visits', 'needs' or "
+				 "'classification'",
 				 argv[optind]);
 	int tz = 0;
 	lk_tz_offset(LK_DEFAULT_TZ, &tz);

@@ -27,9 +27,11 @@ int cmd_serve(int argc, char **argv)
 		{ "web", required_argument, NULL, 'w' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "port-file", required_argument, NULL, 'p' },
+		{ "nightly", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *listen = NULL, *web = NULL, *port_file = NULL;
+	const char *nightly = getenv("LAOKE_NIGHTLY");
 	int64_t threads = 4;
 	int c;
 	optind = 1;
@@ -39,6 +41,7 @@ int cmd_serve(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 'w': web = optarg; break;
 		case 'p': port_file = optarg; break;
+		case 'n': nightly = optarg; break;
 		case 't':
 			if (!cli_parse_i64(optarg, 1, 64, &threads))
 				return cli_error("'--threads' must be a number from 1 to 64");
@@ -48,6 +51,9 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_error("unexpected argument '%s'", argv[optind]);
+	if (nightly && *nightly && strcmp(nightly, "on") != 0 && strcmp(nightly, "off") != 0)
+		return cli_error("'--nightly' (or LAOKE_NIGHTLY) must be 'on' or 'off', not '%s'",
+				 nightly);
 	if (!listen)
 		listen = getenv("LAOKE_LISTEN");
 	if (!listen || !*listen)
@@ -74,6 +80,7 @@ int cmd_serve(int argc, char **argv)
 		.body_limit = 1024 * 1024,
 		.session_ttl = 12 * 3600,
 		.tz_offset_min = tz,
+		.nightly = !(nightly && strcmp(nightly, "off") == 0),
 	};
 	struct lk_err err;
 	lk_err_clear(&err);

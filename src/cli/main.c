@@ -16,7 +16,7 @@
 const struct cli_cmd cli_cmds[] = {
 	{ "serve", cmd_serve, "run the HTTP API (and console) server",
 	  "usage: laoke serve [--db URL] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-	  "                   [--port-file FILE]\n"
+	  "                   [--port-file FILE] [--nightly on|off]\n"
 	  "\n"
 	  "Serve the JSON API under /api/v1 and the console at /.\n"
 	  "  --db URL            database (default $LAOKE_DB or sqlite:data/laoke.db)\n"
@@ -25,6 +25,10 @@ const struct cli_cmd cli_cmds[] = {
 	  "  --web DIR           console files (default $LAOKE_WEB, else ./web/dist when present)\n"
 	  "  --threads N         worker threads, each with its own database connection (default 4)\n"
 	  "  --port-file FILE    write the port actually bound to FILE\n"
+	  "  --nightly on|off    the nightly classification run (default $LAOKE_NIGHTLY or on):\n"
+	  "                      every day at schedule.run_at_minute of the classification\n"
+	  "                      settings (03:30 Asia/Shanghai), and once at start when the\n"
+	  "                      last one was missed\n"
 	  "The schema is migrated on start. Stops cleanly on SIGINT or SIGTERM.\n" },
 	{ "migrate", cmd_migrate, "bring the database schema up to date",
 	  "usage: laoke migrate [--db URL]\n"
@@ -74,18 +78,20 @@ const struct cli_cmd cli_cmds[] = {
 	  "  --now TIME    the end of the history, RFC 3339 (default: the clock)\n"
 	  "The load runs with synchronous=OFF and is not crash-safe until it finishes:\n"
 	  "if it is interrupted, delete the database and start again.\n" },
-	{ "export", cmd_export, "write the guest table, the visits or the needs as CSV or Excel",
-	  "usage: laoke export guests|visits|needs [--format csv|xlsx] [--store CODE]\n"
-	  "                    [--from DATE] [--to DATE] [--lang zh|en] [-o FILE] [--db URL]\n"
+	{ "export", cmd_export, "write the guests, visits, needs or classification as CSV or Excel",
+	  "usage: laoke export guests|visits|needs|classification [--format csv|xlsx]\n"
+	  "                    [--store CODE] [--from DATE] [--to DATE] [--lang zh|en]\n"
+	  "                    [-o FILE] [--db URL]\n"
 	  "\n"
-	  "Write 客户信息表 (guests), the visit list or 客户需求分析表 (needs), streamed\n"
-	  "from the database.\n"
+	  "Write 客户信息表 (guests), the visit list, 客户需求分析表 (needs) or 客户分类表\n"
+	  "(classification: each guest's values from the latest classification run),\n"
+	  "streamed from the database.\n"
 	  "  --format csv|xlsx  CSV (UTF-8 with BOM, RFC 4180) or Excel (default csv)\n"
 	  "  --store CODE       guests whose home store is CODE or who visited it;\n"
-	  "                     visits at CODE; the needs of those guests\n"
+	  "                     visits at CODE; the needs and classification of those guests\n"
 	  "  --from, --to DATE  YYYY-MM-DD, whole days in Asia/Shanghai, both included:\n"
-	  "                     guests by last visit (creation when none), visits by time,\n"
-	  "                     needs by the time they were recorded\n"
+	  "                     guests and classification by last visit (creation when\n"
+	  "                     none), visits by time, needs by the time they were recorded\n"
 	  "  --lang zh|en       header and word language (default zh)\n"
 	  "  -o, --output FILE  where to write (default: standard output; xlsx needs a file)\n"
 	  "  --db URL           database (default $LAOKE_DB or sqlite:data/laoke.db)\n" },
@@ -111,6 +117,33 @@ const struct cli_cmd cli_cmds[] = {
 	  "  --null TEXT         read cells equal to TEXT (e.g. NULL) as empty\n"
 	  "  --batch N           rows per transaction, whole orders (default 10000)\n"
 	  "Each bad row is reported as FILE:LINE; the exit status is 1 when any was rejected.\n" },
+	{ "summary", cmd_summary, "each guest's purchase summary (frequency, recency, T, value) as CSV",
+	  "usage: laoke summary --end YYYY-MM-DD [--unit days|weeks] [--customers FILE] [--db URL]\n"
+	  "\n"
+	  "Print guest_id,phone,frequency,recency,T,monetary_value for every guest with a\n"
+	  "visit up to the end of the day --end (Asia/Shanghai), in guest id order, as the\n"
+	  "Python lifetimes library's summary_data_from_transaction_data computes it with\n"
+	  "daily periods: the visits of one local day are one purchase (their amounts\n"
+	  "summed); frequency is the number of days with a visit after the first one;\n"
+	  "recency the last such day minus the first; T the end day minus the first;\n"
+	  "monetary_value the mean of the repeat days' totals in yuan (0 when none).\n"
+	  "Visits after the end day are ignored. See docs/API.md, \"Purchase summaries\".\n"
+	  "  --end YYYY-MM-DD   the last day observed (required)\n"
+	  "  --unit days|weeks  recency and T in whole days (default) or days / 7\n"
+	  "  --customers FILE   only these guests: one a line, a mobile number or a guest id\n"
+	  "  --db URL           database (default $LAOKE_DB or sqlite:data/laoke.db)\n" },
+	{ "classify", cmd_classify, "classify every guest now (the nightly run)",
+	  "usage: laoke classify [--as-of TIME] [--db URL]\n"
+	  "\n"
+	  "Run the classification (客户分类) once: every live guest's frequency and spend\n"
+	  "tiers, preference, lifecycle, at-risk rhythm, grade, VIP and RFM segment from\n"
+	  "the per-guest aggregates, with the settings in force, written as the new\n"
+	  "snapshot in one transaction (the previous one stays until it commits). The\n"
+	  "server does this every night at schedule.run_at_minute. Fails while another\n"
+	  "run is under way. See docs/API.md, \"Classification runs\".\n"
+	  "  --as-of TIME   classify as of this moment (RFC 3339, e.g.\n"
+	  "                 2026-11-24T03:30:00+08:00) instead of now\n"
+	  "  --db URL       database (default $LAOKE_DB or sqlite:data/laoke.db)\n" },
 	{ NULL, NULL, NULL, NULL },
 };
 

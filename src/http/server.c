@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/nightly.h"
 #include "http/server.h"
 #include "http/static.h"
 #include "store/store.h"
@@ -404,9 +405,17 @@ enum lk_rc http_serve(const struct http_config *cfg, struct lk_err *err)
 			fclose(f);
 		}
 	}
+	struct lk_nightly *nightly = NULL;
+	if (cfg->nightly) {
+		struct lk_err ne;
+		lk_err_clear(&ne);
+		if (lk_nightly_start(cfg->db_url, cfg->tz_offset_min, &nightly, &ne) != LK_OK)
+			lk_log("error", "the nightly classification is off: %s", ne.msg);
+	}
 	int sig = 0;
 	sigwait(&set, &sig);
 	lk_log("info", "stopping on signal %d", sig);
+	lk_nightly_stop(nightly);
 	MHD_stop_daemon(d);
 	pthread_key_delete(srv.store_key);
 	return LK_OK;

@@ -7,6 +7,7 @@
 #ifndef LK_SERVER_H
 #define LK_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ struct http_config {
 	size_t body_limit;        /* bytes */
 	int64_t session_ttl;      /* seconds */
 	int tz_offset_min;        /* for printed times */
+	bool nightly;             /* run the nightly classification (api/nightly.h) */
 };
 
 /*

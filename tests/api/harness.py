@@ -221,8 +221,11 @@ STARTED = []  # every Server started, so the runner can make sure none is left b
 class Server:
     """One `laoke serve` process on db_url, listening on 127.0.0.1 and a free port."""
 
-    def __init__(self, laoke, db_url, workdir, web_dir, log_path, name="server"):
+    def __init__(self, laoke, db_url, workdir, web_dir, log_path, name="server", nightly=False):
         self.laoke = laoke
+        # the nightly classification stays off unless a test is about it: a run
+        # starting on its own would race the tests' runs
+        self.nightly = nightly
         self.db_url = db_url
         self.workdir = workdir
         self.web_dir = web_dir
@@ -239,7 +242,7 @@ class Server:
             pass
         self.log = open(self.log_path, "ab")
         args = [self.laoke, "serve", "--db", self.db_url, "--listen", "127.0.0.1:0",
-                "--port-file", self.port_file]
+                "--port-file", self.port_file, "--nightly", "on" if self.nightly else "off"]
         if self.web_dir:
             args += ["--web", self.web_dir]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self.log,
