@@ -14,6 +14,8 @@ import { importPage } from './pages/import.js';
 import { usersPage } from './pages/users.js';
 import { keysPage } from './pages/keys.js';
 import { auditPage } from './pages/audit.js';
+import { segmentsPage } from './pages/segments.js';
+import { classificationSettingsPage } from './pages/settings-classification.js';
 import { loadPermissions, can, homePath } from './perms.js';
 
 const main = document.getElementById('main');
@@ -27,6 +29,8 @@ route('/import', importPage);
 route('/users', usersPage);
 route('/keys', keysPage);
 route('/audit', auditPage);
+route('/segments', segmentsPage);
+route('/settings/classification', classificationSettingsPage);
 fallback(doorPage);
 
 let current = null;

@@ -38,6 +38,8 @@ export function renderHeader(rerender) {
         ['guests.write', '/guests/new', 'nav-new-guest', 'nav.new_guest'],
         ['guests.merge', '/duplicates', 'nav-duplicates', 'nav.duplicates'],
         ['imports.run', '/import', 'nav-import', 'nav.import'],
+        ['analytics.read', '/segments', 'nav-segments', 'nav.segments'],
+        ['settings.read', '/settings/classification', 'nav-cls-settings', 'nav.cls_settings'],
         ['users.manage', '/users', 'nav-users', 'nav.users'],
         ['keys.manage', '/keys', 'nav-keys', 'nav.keys'],
         ['audit.read', '/audit', 'nav-audit', 'nav.audit'],

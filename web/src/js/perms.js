@@ -37,5 +37,6 @@ export function homePath() {
   if (can('users.manage')) return '/users';
   if (can('keys.manage')) return '/keys';
   if (can('audit.read')) return '/audit';
+  if (can('analytics.read')) return '/segments';
   return '/';
 }

@@ -10,6 +10,8 @@ import { errorText } from '../forms.js';
 import { factsSection } from './guest-facts.js';
 import { visitsSection, visitForm } from './guest-visits.js';
 import { privacySection } from './guest-privacy.js';
+import { classificationSection } from './guest-classification.js';
+import { can } from '../perms.js';
 
 /* A guest with more than ¥5,000 spent in all is a VIP (seed 001). */
 const VIP_FEN = 500000;
@@ -108,6 +110,7 @@ export function guestPage(main, { id }, state) {
     h('a', { href: '/', 'data-link': '', class: 'back', id: 'back' }, t('guest.back')),
     head,
     facts.allergyBox,
+    can('classification.read') ? classificationSection(id).box : null,
     h('div', { class: 'guest-grid' },
       h('div', { class: 'col' }, facts.form, facts.factsBox),
       h('div', { class: 'col' }, birthday, totals, notes)),
