@@ -35,12 +35,12 @@ const char *const lk_cls_field_names[] = {
 	"grade", "vip", "rfm", NULL,
 };
 
-static const char *const tier_zh_freq[] = { "低频", "中频", "高频" };
-static const char *const tier_zh_spend[] = { "低消费", "中消费", "高消费" };
-static const char *const pref_zh[] = { "混合", "素食", "肉食", "海鲜" };
-static const char *const life_zh[] = { "新客", "活跃", "沉睡", "流失" };
-static const char *const grade_zh[] = { "普通", "潜力", "忠诚" };
-static const char *const seg_zh[] = {
+const char *const lk_cls_freq_zh[3] = { "低频", "中频", "高频" };
+const char *const lk_cls_spend_zh[3] = { "低消费", "中消费", "高消费" };
+const char *const lk_cls_pref_zh[4] = { "混合", "素食", "肉食", "海鲜" };
+const char *const lk_cls_life_zh[4] = { "新客", "活跃", "沉睡", "流失" };
+const char *const lk_cls_grade_zh[3] = { "普通", "潜力", "忠诚" };
+const char *const lk_cls_segment_zh[11] = {
 	"冠军客户", "忠实客户", "潜在忠实客户", "新客户", "有潜力客户", "需要关注",
 	"即将沉睡", "有流失风险", "不能失去", "休眠客户", "已流失",
 };
@@ -76,7 +76,7 @@ const char *lk_cls_segment_name(enum lk_rfm_segment s)
 {
 	if (s == LK_RFM_NONE)
 		return NULL;
-	return name_of(lk_cls_segment_names, NELEM(seg_zh), (int)s);
+	return name_of(lk_cls_segment_names, NELEM(lk_cls_segment_zh), (int)s);
 }
 
 /* ---- settings ---- */
@@ -424,7 +424,7 @@ static void explain_frequency(const struct lk_cls_settings *s, const struct lk_c
 			      const struct lk_cls_result *r, struct lk_cls_text *t)
 {
 	add(t->zh, "%s: 近 %d 天到店 %d 次 (高频 ≥ %d 次, 中频 ≥ %d 次)",
-	    tier_zh_freq[r->frequency_tier], s->frequency.window_days, in->visits_365,
+	    lk_cls_freq_zh[r->frequency_tier], s->frequency.window_days, in->visits_365,
 	    s->frequency.high, s->frequency.mid);
 	add(t->en, "%s: %d visit%s in the last %d days (high ≥ %d, mid ≥ %d)",
 	    lk_cls_tier_name(r->frequency_tier), in->visits_365, in->visits_365 == 1 ? "" : "s",
@@ -438,7 +438,7 @@ static void explain_spend(const struct lk_cls_settings *s, const struct lk_cls_i
 	yuan(in->spend_365_fen, v, sizeof(v));
 	yuan(s->spend.high_fen, hi, sizeof(hi));
 	yuan(s->spend.mid_fen, mid, sizeof(mid));
-	add(t->zh, "%s: 近 %d 天消费 %s (高 ≥ %s, 中 ≥ %s)", tier_zh_spend[r->spend_tier],
+	add(t->zh, "%s: 近 %d 天消费 %s (高 ≥ %s, 中 ≥ %s)", lk_cls_spend_zh[r->spend_tier],
 	    s->spend.window_days, v, hi, mid);
 	add(t->en, "%s: %s spent in the last %d days (high ≥ %s, mid ≥ %s)",
 	    lk_cls_tier_name(r->spend_tier), v, s->spend.window_days, hi, mid);
@@ -447,7 +447,7 @@ static void explain_spend(const struct lk_cls_settings *s, const struct lk_cls_i
 static void explain_preference(const struct lk_cls_settings *s, const struct lk_cls_input *in,
 			       const struct lk_cls_result *r, struct lk_cls_text *t)
 {
-	const char *zh = pref_zh[r->preference], *en = lk_cls_preference_name(r->preference);
+	const char *zh = lk_cls_pref_zh[r->preference], *en = lk_cls_preference_name(r->preference);
 	if (r->preference_by_staff) {
 		add(t->zh, "%s: 店员记录的偏好", zh);
 		add(t->en, "%s: recorded by staff", en);
@@ -494,7 +494,7 @@ static void explain_lifecycle(const struct lk_cls_settings *s, const struct lk_c
 			      const struct lk_cls_result *r, int64_t now, int tz,
 			      struct lk_cls_text *t)
 {
-	const char *zh = life_zh[r->lifecycle], *en = lk_cls_lifecycle_name(r->lifecycle);
+	const char *zh = lk_cls_life_zh[r->lifecycle], *en = lk_cls_lifecycle_name(r->lifecycle);
 	if (never(in)) {
 		if (in->created_at) {
 			long long age = (long long)lk_cls_days_since(in->created_at, now, tz);
@@ -569,7 +569,7 @@ static void explain_at_risk(const struct lk_cls_settings *s, const struct lk_cls
 static void explain_grade(const struct lk_cls_settings *s, const struct lk_cls_input *in,
 			  const struct lk_cls_result *r, struct lk_cls_text *t)
 {
-	const char *zh = grade_zh[r->grade], *en = lk_cls_grade_name(r->grade);
+	const char *zh = lk_cls_grade_zh[r->grade], *en = lk_cls_grade_name(r->grade);
 	char rating_zh[48], rating_en[48];
 	if (in->avg_rating > 0) {
 		snprintf(rating_zh, sizeof(rating_zh), "平均评分 %.1f", in->avg_rating);
@@ -583,7 +583,7 @@ static void explain_grade(const struct lk_cls_settings *s, const struct lk_cls_i
 	if (r->grade == LK_CLS_LOYAL) {
 		add(t->zh, "%s: 首次到店在 %lld 天前 (≥ %d 天), %s, %s, %s", zh,
 		    (long long)r->days_since_first, s->grade.loyal_tenure_days,
-		    tier_zh_freq[r->frequency_tier], tier_zh_spend[r->spend_tier], rating_zh);
+		    lk_cls_freq_zh[r->frequency_tier], lk_cls_spend_zh[r->spend_tier], rating_zh);
 		if (in->avg_rating > 0)
 			add(t->zh, " (≥ %s)", minr);
 		add(t->en, "%s: first visit %lld days ago (≥ %d), %s frequency, %s spend, %s", en,
@@ -608,7 +608,7 @@ static void explain_grade(const struct lk_cls_settings *s, const struct lk_cls_i
 			    (long long)r->days_since_first, s->grade.loyal_tenure_days);
 		}
 	} else if (r->frequency_tier != LK_CLS_HIGH) {
-		add(t->zh, "%s (忠诚需高频)", tier_zh_freq[r->frequency_tier]);
+		add(t->zh, "%s (忠诚需高频)", lk_cls_freq_zh[r->frequency_tier]);
 		add(t->en, "%s frequency (loyal needs high)", lk_cls_tier_name(r->frequency_tier));
 	} else if (r->spend_tier == LK_CLS_LOW) {
 		add(t->zh, "低消费 (忠诚需中或高消费)");
@@ -793,7 +793,7 @@ void lk_cls_rfm(const struct lk_rfm_cuts *cuts, const struct lk_cls_input *in,
 	char v[YUAN_MAX];
 	yuan(in->total_spend_fen, v, sizeof(v));
 	add(t->zh, "%s: R%d F%d M%d (距上次到店 %lld 天, 到店 %lld 次, 累计消费 %s)",
-	    seg_zh[out->segment], out->r, out->f, out->m, (long long)days,
+	    lk_cls_segment_zh[out->segment], out->r, out->f, out->m, (long long)days,
 	    (long long)in->visit_count, v);
 	add(t->en, "%s: R%d F%d M%d (%lld days since the last visit, %lld visit%s, %s in total)",
 	    lk_cls_segment_name(out->segment), out->r, out->f, out->m, (long long)days,

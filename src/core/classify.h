@@ -184,6 +184,13 @@ extern const char *const lk_cls_lifecycle_names[];  /* new active dormant churne
 extern const char *const lk_cls_grade_names[];      /* ordinary potential loyal */
 extern const char *const lk_cls_segment_names[];    /* see enum lk_rfm_segment */
 extern const char *const lk_cls_field_names[];      /* explanation keys */
+/* The values in Chinese, in the order of the arrays above (the reasons' and the tables' words). */
+extern const char *const lk_cls_freq_zh[3];         /* 低频 中频 高频 */
+extern const char *const lk_cls_spend_zh[3];        /* 低消费 中消费 高消费 */
+extern const char *const lk_cls_pref_zh[4];         /* 混合 素食 肉食 海鲜 */
+extern const char *const lk_cls_life_zh[4];         /* 新客 活跃 沉睡 流失 */
+extern const char *const lk_cls_grade_zh[3];        /* 普通 潜力 忠诚 */
+extern const char *const lk_cls_segment_zh[11];     /* 冠军客户 … 已流失 */
 
 enum lk_cls_tier { LK_CLS_LOW, LK_CLS_MID, LK_CLS_HIGH };
 enum lk_cls_preference {
