@@ -4,7 +4,8 @@
  * that ordered it, quantity, revenue, distinct and repeat guests, and the
  * dishes ordered in the same visits with support, confidence and lift. The
  * counting is store_dish_analytics(); here the query is checked and the
- * ratios are worked out. Dish ratings join when feedback is recorded.
+ * ratios are worked out. Each dish carries its ratings from guest feedback
+ * (count, mean, complaints) over the same period, stores and segment.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,13 +24,6 @@
 #define DISH_LIMIT_MAX 500
 #define DISH_CO 5
 #define DISH_CO_MAX 20
-
-/* A query value; an empty one counts as absent. */
-static const char *qarg(struct api_req *r, const char *key)
-{
-	const char *v = r->arg ? r->arg(r->arg_ctx, key) : NULL;
-	return v && *v ? v : NULL;
-}
 
 /* A whole number min..max (default dflt); "" is not one, as for `limit` everywhere. */
 static bool qry_count(struct api_req *r, const char *key, int dflt, int min, int max, int *out)
@@ -53,7 +47,7 @@ static bool qry_count(struct api_req *r, const char *key, int dflt, int min, int
 /* One of names (the words of core/classify.h) as its index; -1 when absent. */
 static bool qry_enum(struct api_req *r, const char *key, const char *const *names, int *out)
 {
-	const char *s = qarg(r, key);
+	const char *s = qry_arg(r, key);
 	*out = -1;
 	if (!s)
 		return true;
@@ -63,38 +57,10 @@ static bool qry_enum(struct api_req *r, const char *key, const char *const *name
 	return true;
 }
 
-/* true|false as 1|0; -1 when absent. */
-static bool qry_flag(struct api_req *r, const char *key, int *out)
-{
-	const char *s = qarg(r, key);
-	*out = -1;
-	if (!s)
-		return true;
-	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-		*out = s[0] == 't';
-		return true;
-	}
-	api_fail(r, LK_EINVAL, "invalid_value", key, "'%s' must be 'true' or 'false'", key);
-	return false;
-}
-
-/* A day YYYY-MM-DD as days since 1970-01-01; *given false when absent. */
-static bool qry_day(struct api_req *r, const char *key, int64_t *days, bool *given)
-{
-	const char *s = qarg(r, key);
-	*given = s != NULL;
-	if (!s)
-		return true;
-	if (api_parse_day(s, days))
-		return true;
-	api_fail(r, LK_EINVAL, "invalid_date", key, "'%s' must be a date YYYY-MM-DD", key);
-	return false;
-}
-
 /* The store filter: a store id that exists, within the caller's scope. */
 static bool qry_store(struct api_req *r, int64_t *id)
 {
-	const char *s = qarg(r, "store");
+	const char *s = qry_arg(r, "store");
 	*id = 0;
 	if (!s)
 		return true;
@@ -123,23 +89,6 @@ static bool qry_store(struct api_req *r, int64_t *id)
 	return true;
 }
 
-static bool qry_region(struct api_req *r, char *out, size_t outsz)
-{
-	const char *s = qarg(r, "region");
-	out[0] = '\0';
-	if (!s)
-		return true;
-	size_t n = strlen(s);
-	if (lk_utf8_valid_prefix((const unsigned char *)s, n, true) != n) {
-		api_fail(r, LK_EINVAL, "invalid_text", "region", "'region' must be UTF-8 text");
-		return false;
-	}
-	if (lk_text_check(s, n, LK_PLACE_MAX, true, true, "region", &r->err) != LK_OK)
-		return false;
-	snprintf(out, outsz, "%s", s);
-	return true;
-}
-
 static json_t *day_json(int64_t days)
 {
 	char t[40];
@@ -165,6 +114,10 @@ static json_t *dish_row_json(const struct store_dish_row *d, int64_t visits)
 	json_object_set_new(o, "guests", json_integer(d->guests));
 	json_object_set_new(o, "repeat_guests", json_integer(d->repeat_guests));
 	json_object_set_new(o, "repeat_rate", ratio(d->repeat_guests, d->guests));
+	json_object_set_new(o, "ratings", json_integer(d->ratings));
+	json_object_set_new(o, "avg_rating",
+			    d->ratings > 0 ? json_real(d->avg_rating) : json_null());
+	json_object_set_new(o, "complaints", json_integer(d->complaints));
 	json_t *co = json_array();
 	for (int i = 0; i < d->nco; i++) {
 		const struct store_dish_co *c = &d->co[i];
@@ -199,7 +152,7 @@ static void dishes_report(struct api_req *r)
 	    !qry_enum(r, "preference", lk_cls_preference_names, &f.preference) ||
 	    !qry_enum(r, "grade", lk_cls_grade_names, &f.grade) ||
 	    !qry_enum(r, "rfm_segment", lk_cls_segment_names, &f.segment) ||
-	    !qry_flag(r, "vip", &f.vip) || !qry_flag(r, "at_risk", &f.at_risk) ||
+	    !qry_bool(r, "vip", &f.vip) || !qry_bool(r, "at_risk", &f.at_risk) ||
 	    !qry_region(r, f.region, sizeof(f.region)) || !qry_store(r, &f.store_id))
 		return;
 

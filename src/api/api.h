@@ -39,6 +39,8 @@ enum {
 };
 
 #define API_UPLOAD_LIMIT (32u * 1024 * 1024)
+/* the body limit of public routes (no login): the guests' forms */
+#define API_PUBLIC_BODY_LIMIT (16u * 1024)
 
 #define API_MAX_PARAMS 4
 
@@ -139,7 +141,10 @@ extern const struct api_route api_settings_routes[]; /* settings.c: classificati
 /* NULL-terminated list of the tables above. */
 extern const struct api_route *const api_tables[];
 
-/* The body limit for a request: API_UPLOAD_LIMIT for upload routes, else dflt. */
+/*
+ * The body limit for a request: API_UPLOAD_LIMIT for upload routes,
+ * API_PUBLIC_BODY_LIMIT for public ones (login, the guests' forms), else dflt.
+ */
 size_t api_body_limit(const char *method, const char *path, size_t dflt);
 
 /* Run one request through lookup, checks and its handler. */
@@ -164,6 +169,7 @@ enum api_export_kind {
 	API_EXPORT_VISITS,              /* 到店记录表 */
 	API_EXPORT_NEEDS,               /* 客户需求分析表 */
 	API_EXPORT_CLASSIFICATION,      /* 客户分类表: the latest classification run's values */
+	API_EXPORT_FEEDBACK,            /* 客户反馈处理表: feedback and its ticket's steps */
 };
 enum api_export_format { API_EXPORT_CSV, API_EXPORT_XLSX };
 

@@ -41,6 +41,9 @@ bool api_store_in_scope(struct api_req *r, int64_t store_id, const char *field);
 struct lk_cls_settings;
 enum lk_rc api_cls_settings_load(struct store *st, struct lk_cls_settings *s, int64_t *updated_at,
 				 int64_t *updated_by, struct lk_err *err);
+/* settings.c: the feedback rules in force (core/feedback.h; the defaults until changed). */
+struct lk_fb_settings;
+enum lk_rc api_fb_settings_load(struct store *st, struct lk_fb_settings *s, struct lk_err *err);
 /* The settings as grouped JSON ({"frequency": {"high": 12, ...}, ...}). */
 json_t *api_cls_settings_json(const struct lk_cls_settings *s);
 /*
@@ -76,6 +79,27 @@ bool jin_array(struct api_req *r, json_t *o, const char *key, size_t max_len, js
 bool qry_limit(struct api_req *r, int *limit);
 bool qry_cursor(struct api_req *r, int64_t *cursor);
 
+/* A query value; empty counts as absent (NULL). */
+const char *qry_arg(const struct api_req *r, const char *key);
+/* true|false as 1|0, -1 when absent; else 400 invalid_value naming key. */
+bool qry_bool(struct api_req *r, const char *key, int *out);
+/* YYYY-MM-DD as days since 1970-01-01 (*given: present); else 400 invalid_date. */
+bool qry_day(struct api_req *r, const char *key, int64_t *days, bool *given);
+/* A positive whole number (0 when absent); else 400 invalid_id. */
+bool qry_id(struct api_req *r, const char *key, int64_t *out);
+/*
+ * `store` as a store code (0 when absent): 400 invalid_store (not a code) or
+ * unknown_store, 403 out_of_scope outside the caller's scope.
+ */
+bool qry_store_code(struct api_req *r, int64_t *id);
+/*
+ * `region` into out ("" when absent): 400 too_long / invalid_text. A
+ * filter: it narrows what the caller's scope holds and never widens it,
+ * so any region may be named (another region than a region-bound
+ * account's simply holds nothing).
+ */
+bool qry_region(struct api_req *r, char *out, size_t outsz);
+
 /* "YYYY-MM-DD", a real calendar day from 1970 to 9999, as days since 1970-01-01. */
 bool api_parse_day(const char *s, int64_t *days);
 
@@ -107,7 +131,33 @@ bool api_cls_filter_from_query(struct api_req *r, struct store_cls_filter *f);
 /* classification.c: a guest's classification, runs, segments */
 extern const struct api_route api_classification_routes[];
 
+/* feedback.c: feedback, complaint tickets, the public form */
+extern const struct api_route api_feedback_routes[];
+/* A feedback row as the API shows it (overdue flags at now; names and phones by permission). */
+json_t *api_feedback_json(const struct api_req *r, const struct store_feedback *f, int64_t now);
+
 /* analytics.c: dish analytics (GET /api/v1/analytics/dishes) */
 extern const struct api_route api_analytics_routes[];
+/* alerts.c: complaint-spike alerts (GET /api/v1/alerts) and staff praise and complaints */
+extern const struct api_route api_alerts_routes[];
+
+/* surveys.c: satisfaction surveys, invitations, the guest's form, results */
+extern const struct api_route api_survey_routes[];
+/*
+ * surveys.c: invite the guest of a visit just recorded to every active
+ * after_visit survey of its store (or of every store), once per survey and
+ * visit; nothing for a visit without a guest. Its own transaction: call it
+ * after the visit's commit and only log a failure (the visit stands).
+ */
+enum lk_rc api_survey_after_visit(struct store *st, int64_t visit_id, int64_t customer_id,
+				  int64_t store_id, struct lk_err *err);
+/*
+ * surveys.c: invite to every active monthly survey each live guest who
+ * visited in the calendar month before now's (local time at
+ * tz_offset_min), once per survey, guest and month (period "YYYY-MM").
+ * Idempotent: a rerun adds only what is missing.
+ */
+enum lk_rc api_survey_monthly(struct store *st, int64_t now, int tz_offset_min,
+			      struct lk_err *err);
 
 #endif

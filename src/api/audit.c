@@ -9,35 +9,10 @@
 
 #include "api/api_int.h"
 
-static const char *qarg(struct api_req *r, const char *key)
-{
-	const char *v = r->arg ? r->arg(r->arg_ctx, key) : NULL;
-	return v && *v ? v : NULL;
-}
-
-/* An optional positive id from the query; false with a field-named 400. */
-static bool qry_id(struct api_req *r, const char *key, int64_t *out)
-{
-	const char *s = qarg(r, key);
-	*out = 0;
-	if (!s)
-		return true;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end || errno || v < 1) {
-		api_fail(r, LK_EINVAL, "invalid_id", key, "'%s' must be a positive whole number",
-			 key);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 /* action and target_type are short words: a-z, '.', '_' */
 static bool qry_word(struct api_req *r, const char *key, size_t max, const char **out)
 {
-	const char *s = qarg(r, key);
+	const char *s = qry_arg(r, key);
 	*out = s;
 	if (!s)
 		return true;
@@ -98,7 +73,7 @@ static void audit_list(struct api_req *r)
 	    !qry_word(r, "target_type", 23, &f.target_type))
 		return;
 	int64_t off = (int64_t)r->cfg->tz_offset_min * 60, days;
-	const char *from = qarg(r, "from"), *to = qarg(r, "to");
+	const char *from = qry_arg(r, "from"), *to = qry_arg(r, "to");
 	if (from) {
 		if (!api_parse_day(from, &days)) {
 			api_fail(r, LK_EINVAL, "invalid_date", "from", "'from' must be YYYY-MM-DD");

@@ -18,12 +18,6 @@
 #include "core/rules.h"
 #include "util/timeutil.h"
 
-static const char *qarg(struct api_req *r, const char *key)
-{
-	const char *v = r->arg ? r->arg(r->arg_ctx, key) : NULL;
-	return v && *v ? v : NULL;
-}
-
 /* ---- values as JSON ---- */
 
 static json_t *segment_json(int segment)
@@ -249,64 +243,10 @@ static void runs_list(struct api_req *r)
 
 /* ---- filters shared by the segments and the lists ---- */
 
-/* store CODE within the scope; 0 when absent */
-static bool qry_store_code(struct api_req *r, int64_t *id)
-{
-	const char *code = qarg(r, "store");
-	*id = 0;
-	if (!code)
-		return true;
-	struct lk_err e;
-	lk_err_clear(&e);
-	if (lk_store_code_check(code, &e) != LK_OK) {
-		api_fail(r, LK_EINVAL, "invalid_store", "store",
-			 "'store' must be a store code like 'BJ01'");
-		return false;
-	}
-	struct lk_store s;
-	enum lk_rc rc = store_store_by_code(r->st, code, &s, &e);
-	if (rc == LK_ENOTFOUND) {
-		api_fail(r, LK_EINVAL, "unknown_store", "store", "no store with code '%s'", code);
-		return false;
-	}
-	if (rc != LK_OK) {
-		r->err = e;
-		return false;
-	}
-	if (!api_store_in_scope(r, s.id, "store"))
-		return false;
-	*id = s.id;
-	return true;
-}
-
-static bool qry_region(struct api_req *r, char *out, size_t outsz)
-{
-	const char *s = qarg(r, "region");
-	out[0] = '\0';
-	if (!s)
-		return true;
-	size_t n = strlen(s);
-	if (lk_text_check(s, n, LK_PLACE_MAX, true, true, "region", &r->err) != LK_OK)
-		return false;
-	/* a region-bound account sees its own region only */
-	if (r->scope.region[0] && strcmp(r->scope.region, s) != 0) {
-		api_fail(r, LK_EFORBIDDEN, "out_of_scope", "region",
-			 "this account sees the region '%s' only", r->scope.region);
-		return false;
-	}
-	if (r->scope.store_id) {
-		api_fail(r, LK_EFORBIDDEN, "out_of_scope", "region",
-			 "this account sees its own store only");
-		return false;
-	}
-	snprintf(out, outsz, "%s", s);
-	return true;
-}
-
 static bool qry_word(struct api_req *r, const char *key, const char *const *names, int *out,
 		     bool *any)
 {
-	const char *s = qarg(r, key);
+	const char *s = qry_arg(r, key);
 	if (!s)
 		return true;
 	if (lk_enum_check(names, s, key, &r->err) != LK_OK)
@@ -316,9 +256,9 @@ static bool qry_word(struct api_req *r, const char *key, const char *const *name
 	return true;
 }
 
-static bool qry_bool(struct api_req *r, const char *key, int *out, bool *any)
+static bool qry_flag_any(struct api_req *r, const char *key, int *out, bool *any)
 {
-	const char *s = qarg(r, key);
+	const char *s = qry_arg(r, key);
 	if (!s)
 		return true;
 	if (strcmp(s, "true") != 0 && strcmp(s, "false") != 0) {
@@ -333,7 +273,7 @@ static bool qry_bool(struct api_req *r, const char *key, int *out, bool *any)
 bool api_cls_filter_from_query(struct api_req *r, struct store_cls_filter *f)
 {
 	store_cls_filter_init(f);
-	const char *seg = qarg(r, "rfm_segment");
+	const char *seg = qry_arg(r, "rfm_segment");
 	if (seg && strcmp(seg, "none") == 0) {
 		f->segment = -1;
 		f->any = true;
@@ -348,7 +288,7 @@ bool api_cls_filter_from_query(struct api_req *r, struct store_cls_filter *f)
 	    !qry_word(r, "preference", lk_cls_preference_names, &f->preference, &f->any) ||
 	    !qry_word(r, "lifecycle", lk_cls_lifecycle_names, &f->lifecycle, &f->any) ||
 	    !qry_word(r, "grade", lk_cls_grade_names, &f->grade, &f->any) ||
-	    !qry_bool(r, "at_risk", &f->at_risk, &f->any) || !qry_bool(r, "vip", &f->vip, &f->any))
+	    !qry_flag_any(r, "at_risk", &f->at_risk, &f->any) || !qry_flag_any(r, "vip", &f->vip, &f->any))
 		return false;
 	if (!qry_store_code(r, &f->home_store_id))
 		return false;
@@ -454,7 +394,7 @@ static void segments(struct api_req *r)
 {
 	int64_t store_id, from_day = 0, to_day = 0;
 	char region[LK_TXT(LK_PLACE_MAX)];
-	const char *from = qarg(r, "from"), *to = qarg(r, "to");
+	const char *from = qry_arg(r, "from"), *to = qry_arg(r, "to");
 	if (!qry_store_code(r, &store_id) || !qry_region(r, region, sizeof(region)))
 		return;
 	if (from && !api_parse_day(from, &from_day)) {

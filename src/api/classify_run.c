@@ -428,6 +428,7 @@ enum lk_rc lk_classify_run(struct store *st, const struct lk_cls_run_opts *o,
 		rc = x->rc;
 	if (rc != LK_OK)
 		goto fail;
+	int64_t t_scan = lk_mono_us();
 
 	/* the quintile cuts over the scored guests */
 	struct lk_rfm_cuts cuts;
@@ -489,19 +490,23 @@ enum lk_rc lk_classify_run(struct store *st, const struct lk_cls_run_opts *o,
 		rc = lk_fail(err, LK_ENOMEM, "out_of_memory", NULL, "out of memory");
 		goto fail;
 	}
+	int64_t t_decide = lk_mono_us();
 	rc = store_cls_run_commit(st, run.id, x->w, x->nw, rows, nrows, cuts_text,
 				  (int64_t)x->ng, (int64_t)x->nscored, changed, lk_now(), err);
 	if (rc != LK_OK)
 		goto fail;
+	int64_t t_commit = lk_mono_us();
 	res->guests = (int64_t)x->ng;
 	res->scored = (int64_t)x->nscored;
 	res->changed = changed;
 	res->written = (int64_t)x->nw;
 	res->millis = (lk_mono_us() - t0) / 1000;
 	lk_log("info", "classification run %lld (%s): %lld guests, %lld scored, %lld changed, "
-	       "%lld rows written, %lld ms", (long long)run.id, o->trigger, (long long)res->guests,
-	       (long long)res->scored, (long long)res->changed, (long long)res->written,
-	       (long long)res->millis);
+	       "%lld rows written, %lld ms (scan %lld, decide %lld, commit %lld)", (long long)run.id,
+	       o->trigger, (long long)res->guests, (long long)res->scored,
+	       (long long)res->changed, (long long)res->written, (long long)res->millis,
+	       (long long)((t_scan - t0) / 1000), (long long)((t_decide - t_scan) / 1000),
+	       (long long)((t_commit - t_decide) / 1000));
 	free(cuts_text);
 	free(rows);
 	free(cnt.t);

@@ -1,8 +1,9 @@
 /*
  * exports.c - the process tables as files: 客户信息表 (guests), the visit
- * list, 客户需求分析表 (guests' needs) and 客户分类表 (the latest
- * classification), as CSV (libcsv) or XLSX (libxlsxwriter), with Chinese or
- * English headers, filtered by store and period.
+ * list, 客户需求分析表 (guests' needs), 客户分类表 (the latest
+ * classification) and 客户反馈处理表 (feedback with every step of its
+ * complaint ticket), as CSV (libcsv) or XLSX (libxlsxwriter), with Chinese
+ * or English headers, filtered by store and period.
  *
  * Rows stream from the store's cursor (store_export_guests/visits/...) straight
  * into the writer: CSV goes through a stdio buffer, XLSX through
@@ -23,6 +24,7 @@
 
 #include "api/api_int.h"
 #include "core/classify.h"
+#include "core/feedback.h"
 #include "core/rules.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -33,7 +35,7 @@ enum col_type {
 	COL_TEXT,    /* system text: store codes, E.164 phones, words */
 	COL_FREE,    /* text people typed: a CSV cell starting =+-@ is defused */
 	COL_INT,
-	COL_MONEY,   /* fen, written as yuan with two decimals */
+	COL_MONEY,   /* fen, written as yuan with two decimals; s == NULL: empty */
 	COL_TIME,    /* Unix seconds; 0 = empty */
 };
 
@@ -118,10 +120,52 @@ static const struct col cls_cols[] = {
 };
 enum { NCLS_COLS = sizeof(cls_cols) / sizeof(cls_cols[0]) };
 
+/* 客户反馈处理表: one row per piece of feedback, its ticket's steps in order. */
+static const struct col fb_cols[] = {
+	{ "反馈编号", "Feedback ID", COL_INT, 10 },
+	{ "收到时间", "Received", COL_TIME, 20 },
+	{ "门店", "Store", COL_FREE, 20 },
+	{ "渠道", "Channel", COL_TEXT, 10 },
+	{ "类别", "Category", COL_TEXT, 8 },
+	{ "评分", "Rating", COL_INT, 6 },
+	{ "客户编号", "Guest ID", COL_INT, 10 },
+	{ "客户", "Guest", COL_FREE, 14 },
+	{ "联系电话", "Contact phone", COL_TEXT, 16 },
+	{ "菜品", "Dish", COL_FREE, 14 },
+	{ "员工", "Staff", COL_FREE, 14 },
+	{ "反馈内容", "Feedback", COL_FREE, 48 },
+	{ "投诉", "Complaint", COL_TEXT, 6 },
+	{ "状态", "Status", COL_TEXT, 12 },
+	{ "负责人", "Owner", COL_FREE, 14 },
+	{ "首次响应期限", "Response due", COL_TIME, 20 },
+	{ "首次响应", "First response", COL_TIME, 20 },
+	{ "分析时间", "Analysed", COL_TIME, 20 },
+	{ "根本原因", "Root cause", COL_FREE, 32 },
+	{ "方案时间", "Planned", COL_TIME, 20 },
+	{ "解决方案", "Solution", COL_FREE, 32 },
+	{ "实施时间", "Implemented", COL_TIME, 20 },
+	{ "评估时间", "Evaluated", COL_TIME, 20 },
+	{ "评估结果", "Result", COL_FREE, 32 },
+	{ "回访时间", "Called back", COL_TIME, 20 },
+	{ "客户满意度", "Satisfaction", COL_INT, 10 },
+	{ "关闭时间", "Closed", COL_TIME, 20 },
+	{ "解决期限", "Resolution due", COL_TIME, 20 },
+	{ "是否超时", "Overdue", COL_TEXT, 8 },
+	{ "补偿券(元)", "Recovery coupon (CNY)", COL_MONEY, 12 },
+	{ "重开次数", "Reopened", COL_INT, 8 },
+};
+enum { NFB_COLS = sizeof(fb_cols) / sizeof(fb_cols[0]) };
+
 /* The widest table: the header row and each row's cells are arrays of this size. */
-enum { MAX_COLS = (int)NCLS_COLS > (int)NGUEST_COLS ? (int)NCLS_COLS : (int)NGUEST_COLS };
+#define COLS_MAX2(a, b) ((int)(a) > (int)(b) ? (int)(a) : (int)(b))
+enum {
+	MAX_COLS = COLS_MAX2(COLS_MAX2(COLS_MAX2(NGUEST_COLS, NVISIT_COLS),
+				       COLS_MAX2(NNEED_COLS, NCLS_COLS)),
+			     NFB_COLS)
+};
 _Static_assert((int)NGUEST_COLS <= (int)MAX_COLS && (int)NVISIT_COLS <= (int)MAX_COLS &&
-		       (int)NNEED_COLS <= (int)MAX_COLS && (int)NCLS_COLS <= (int)MAX_COLS,
+		       (int)NNEED_COLS <= (int)MAX_COLS && (int)NCLS_COLS <= (int)MAX_COLS &&
+		       (int)NFB_COLS <= (int)MAX_COLS,
 	       "MAX_COLS must cover every table");
 
 /* The words of the closed vocabularies, in Chinese. English keeps the word. */
@@ -148,19 +192,9 @@ static const char *word(const struct api_export *x, const char *w)
 }
 
 /*
- * The classification's values in Chinese, in the order of the name arrays
- * of core/classify.h; the words of the explanations in core/classify.c.
- * English takes the API words of those arrays.
+ * The classification's values: in Chinese the words of the explanations
+ * (lk_cls_*_zh of core/classify.h), in English the API words.
  */
-static const char *const cls_freq_zh[] = { "低频", "中频", "高频" };
-static const char *const cls_spend_zh[] = { "低消费", "中消费", "高消费" };
-static const char *const cls_pref_zh[] = { "混合", "素食", "肉食", "海鲜" };
-static const char *const cls_life_zh[] = { "新客", "活跃", "沉睡", "流失" };
-static const char *const cls_grade_zh[] = { "普通", "潜力", "忠诚" };
-static const char *const cls_seg_zh[] = {
-	"冠军客户", "忠实客户", "潜在忠实客户", "新客户", "有潜力客户", "需要关注",
-	"即将沉睡", "有流失风险", "不能失去", "休眠客户", "已流失",
-};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Value i of a closed vocabulary (en: NULL-terminated API words); "" out of range. */
@@ -170,6 +204,21 @@ static const char *cls_word(const struct api_export *x, const char *const *en,
 	if (i < 0 || (size_t)i >= n)
 		return "";
 	return x->en ? en[i] : zh[i];
+}
+
+/* The feedback words in Chinese, in the order of lk_fb_channels / lk_fb_categories. */
+static const char *const fb_channel_zh[] = { "表单", "线上评价", "电话", "到店", "问卷" };
+static const char *const fb_category_zh[] = { "菜品", "服务", "价格", "环境",
+					      "等候", "卫生", "其他" };
+
+/* A feedback word (en: the NULL-terminated API words) in the export's language. */
+static const char *fb_word(const struct api_export *x, const char *const *en,
+			   const char *const *zh, size_t n, const char *w)
+{
+	int i = lk_enum_index(en, w);
+	if (x->en || i < 0 || (size_t)i >= n)
+		return w;
+	return zh[i];
 }
 
 static const char *yes_no(const struct api_export *x, bool b)
@@ -200,6 +249,7 @@ struct writer {
 	lxw_format *bold, *time_fmt, *money_fmt;
 	lxw_row_t row;          /* next row of the current sheet */
 	int sheets;
+	int64_t now;            /* the export's time: what is overdue */
 };
 
 /* CSV: every text cell through libcsv (RFC 4180: quoted, quotes doubled). */
@@ -248,7 +298,9 @@ static void csv_row(struct writer *w, const struct cell *cells, bool header)
 				fprintf(w->f, "%lld", (long long)c->v);
 			break;
 		case COL_MONEY:
-			fprintf(w->f, "%lld.%02lld", (long long)(c->v / 100), (long long)(c->v % 100));
+			if (c->s)
+				fprintf(w->f, "%lld.%02lld", (long long)(c->v / 100),
+					(long long)(c->v % 100));
 			break;
 		case COL_TIME:
 			if (c->v)
@@ -276,6 +328,7 @@ static enum lk_rc xlsx_sheet(struct writer *w)
 	case API_EXPORT_GUESTS: base = w->x->en ? "Guests" : "客户信息表"; break;
 	case API_EXPORT_NEEDS: base = w->x->en ? "Needs" : "客户需求分析表"; break;
 	case API_EXPORT_CLASSIFICATION: base = w->x->en ? "Classification" : "客户分类表"; break;
+	case API_EXPORT_FEEDBACK: base = w->x->en ? "Feedback" : "客户反馈处理表"; break;
 	case API_EXPORT_VISITS:
 	default: base = w->x->en ? "Visits" : "到店记录"; break;
 	}
@@ -342,8 +395,9 @@ static void xlsx_row(struct writer *w, const struct cell *cells)
 				e = worksheet_write_number(w->ws, w->row, col, (double)c->v, NULL);
 			break;
 		case COL_MONEY:
-			e = worksheet_write_number(w->ws, w->row, col, (double)c->v / 100.0,
-						   w->money_fmt);
+			if (c->s)
+				e = worksheet_write_number(w->ws, w->row, col,
+							   (double)c->v / 100.0, w->money_fmt);
 			break;
 		case COL_TIME:
 			if (c->v)
@@ -541,7 +595,7 @@ static int cls_row(const struct lk_export_cls *k, void *p)
 	const char *name = shown_name(x, k->name, pseudo);
 	const char *phone = shown_phone(x, k->phone, masked);
 	const char *seg = k->segment == LK_RFM_NONE ? (x->en ? "none" : "未评分")
-			  : cls_word(x, lk_cls_segment_names, cls_seg_zh, NELEM(cls_seg_zh),
+			  : cls_word(x, lk_cls_segment_names, lk_cls_segment_zh, NELEM(lk_cls_segment_zh),
 				     k->segment);
 	const char *rfm = k->r ? "" : NULL;   /* not scored: empty R, F and M */
 	struct cell c[NCLS_COLS] = {
@@ -549,18 +603,18 @@ static int cls_row(const struct lk_export_cls *k, void *p)
 		{ name, 0 },
 		{ phone, 0 },
 		{ k->home_store_name, 0 },
-		{ cls_word(x, lk_cls_tier_names, cls_freq_zh, NELEM(cls_freq_zh), k->frequency_tier),
+		{ cls_word(x, lk_cls_tier_names, lk_cls_freq_zh, NELEM(lk_cls_freq_zh), k->frequency_tier),
 		  0 },
-		{ cls_word(x, lk_cls_tier_names, cls_spend_zh, NELEM(cls_spend_zh), k->spend_tier), 0 },
-		{ cls_word(x, lk_cls_preference_names, cls_pref_zh, NELEM(cls_pref_zh), k->preference),
+		{ cls_word(x, lk_cls_tier_names, lk_cls_spend_zh, NELEM(lk_cls_spend_zh), k->spend_tier), 0 },
+		{ cls_word(x, lk_cls_preference_names, lk_cls_pref_zh, NELEM(lk_cls_pref_zh), k->preference),
 		  0 },
 		{ k->preference_by_staff ? (x->en ? "staff" : "员工记录")
 					 : (x->en ? "spending" : "消费数据"),
 		  0 },
-		{ cls_word(x, lk_cls_lifecycle_names, cls_life_zh, NELEM(cls_life_zh), k->lifecycle),
+		{ cls_word(x, lk_cls_lifecycle_names, lk_cls_life_zh, NELEM(lk_cls_life_zh), k->lifecycle),
 		  0 },
 		{ yes_no(x, k->at_risk), 0 },
-		{ cls_word(x, lk_cls_grade_names, cls_grade_zh, NELEM(cls_grade_zh), k->grade), 0 },
+		{ cls_word(x, lk_cls_grade_names, lk_cls_grade_zh, NELEM(lk_cls_grade_zh), k->grade), 0 },
 		{ yes_no(x, k->vip), 0 },
 		{ rfm, k->r },
 		{ rfm, k->f },
@@ -575,14 +629,77 @@ static int cls_row(const struct lk_export_cls *k, void *p)
 	return w->rc != LK_OK;
 }
 
+/*
+ * A ticket's step shown as zh "已分析" / en "analysed"; the overdue flag is
+ * the API's (core/feedback.h) at the export's time. Feedback that opened
+ * no ticket leaves every ticket cell empty.
+ */
+static int fb_row(const struct lk_export_feedback *b, void *p)
+{
+	struct writer *w = p;
+	const struct api_export *x = w->x;
+	char masked[24], pseudo[16];
+	const char *name = shown_name(x, b->customer_name, pseudo);
+	const char *phone = shown_phone(x, b->phone, masked);
+	bool ticket = b->status[0] != '\0';
+	int si = ticket ? lk_enum_index(lk_fb_statuses, b->status) : -1;
+	const char *status = "", *overdue = "";
+	if (ticket) {
+		enum lk_fb_status fs = si < 0 ? LK_FB_RECEIVED : (enum lk_fb_status)si;
+		status = x->en ? b->status : lk_fb_status_zh(fs);
+		if (!*status)
+			status = b->status;
+		overdue = yes_no(x, lk_fb_response_overdue(fs, b->response_due_at, w->now) ||
+					    lk_fb_resolve_overdue(fs, b->resolve_due_at, w->now));
+	}
+	const char *tk = ticket ? "" : NULL;   /* the ticket's numbers: empty without one */
+	struct cell c[NFB_COLS] = {
+		{ "", b->id },
+		{ "", b->received_at },
+		{ b->store_name, 0 },
+		{ fb_word(x, lk_fb_channels, fb_channel_zh, NELEM(fb_channel_zh), b->channel), 0 },
+		{ fb_word(x, lk_fb_categories, fb_category_zh, NELEM(fb_category_zh), b->category),
+		  0 },
+		{ b->rating ? "" : NULL, b->rating },
+		{ b->customer_id ? "" : NULL, b->customer_id },
+		{ name, 0 },
+		{ phone, 0 },
+		{ b->dish_name, 0 },
+		{ b->staff_name, 0 },
+		{ b->text, 0 },
+		{ yes_no(x, b->complaint), 0 },
+		{ status, 0 },
+		{ b->owner_name, 0 },
+		{ "", b->response_due_at },
+		{ "", b->first_response_at },
+		{ "", b->reached.analysed },
+		{ b->root_cause, 0 },
+		{ "", b->reached.planned },
+		{ b->solution, 0 },
+		{ "", b->reached.implemented },
+		{ "", b->reached.evaluated },
+		{ b->result, 0 },
+		{ "", b->reached.called_back },
+		{ b->satisfaction ? "" : NULL, b->satisfaction },
+		{ "", b->reached.closed },
+		{ "", b->resolve_due_at },
+		{ overdue, 0 },
+		{ b->coupon_value_fen ? "" : NULL, b->coupon_value_fen },
+		{ tk, b->reopened },
+	};
+	put_row(w, c);
+	return w->rc != LK_OK;
+}
+
 enum lk_rc api_export_write(struct store *st, const struct api_export *x, const char *path,
 			    int64_t *rows, struct lk_err *err)
 {
-	struct writer w = { .x = x, .err = err };
+	struct writer w = { .x = x, .err = err, .now = lk_now() };
 	switch (x->kind) {
 	case API_EXPORT_GUESTS: w.cols = guest_cols; w.ncols = NGUEST_COLS; break;
 	case API_EXPORT_NEEDS: w.cols = need_cols; w.ncols = NNEED_COLS; break;
 	case API_EXPORT_CLASSIFICATION: w.cols = cls_cols; w.ncols = NCLS_COLS; break;
+	case API_EXPORT_FEEDBACK: w.cols = fb_cols; w.ncols = NFB_COLS; break;
 	case API_EXPORT_VISITS:
 	default: w.cols = visit_cols; w.ncols = NVISIT_COLS; break;
 	}
@@ -601,6 +718,8 @@ enum lk_rc api_export_write(struct store *st, const struct api_export *x, const 
 		rc = store_export_needs(st, &x->filter, need_row, &w, rows, NULL, &serr);
 	else if (x->kind == API_EXPORT_CLASSIFICATION)
 		rc = store_export_classification(st, &x->filter, &x->cls, cls_row, &w, rows, NULL, &serr);
+	else if (x->kind == API_EXPORT_FEEDBACK)
+		rc = store_export_feedback(st, &x->filter, fb_row, &w, rows, NULL, &serr);
 	else
 		rc = store_export_visits(st, &x->filter, visit_row, &w, rows, NULL, &serr);
 	if (rc != LK_OK && w.rc == LK_OK) {
@@ -686,30 +805,27 @@ void api_export_filename(const struct api_export *x, int64_t now, bool ascii, ch
 		base = ascii || x->en ? "needs" : "客户需求分析表";
 	else if (x->kind == API_EXPORT_CLASSIFICATION)
 		base = ascii || x->en ? "classification" : "客户分类表";
+	else if (x->kind == API_EXPORT_FEEDBACK)
+		base = ascii || x->en ? "feedback" : "客户反馈处理表";
 	else
 		base = ascii || x->en ? "visits" : "到店记录表";
 	snprintf(out, outsz, "%s-%s.%s", base, t, x->format == API_EXPORT_CSV ? "csv" : "xlsx");
 }
 
-/* The table's name in logs and the CLI: "guests", "visits", "needs", "classification". */
+/* The table's name in logs and the CLI: "guests", "visits", "needs", "classification"... */
 static const char *kind_name(enum api_export_kind kind)
 {
 	switch (kind) {
 	case API_EXPORT_GUESTS: return "guests";
 	case API_EXPORT_NEEDS: return "needs";
 	case API_EXPORT_CLASSIFICATION: return "classification";
+	case API_EXPORT_FEEDBACK: return "feedback";
 	case API_EXPORT_VISITS:
 	default: return "visits";
 	}
 }
 
 /* ---- HTTP ---- */
-
-static const char *qarg(struct api_req *r, const char *key)
-{
-	const char *v = r->arg ? r->arg(r->arg_ctx, key) : NULL;
-	return v && *v ? v : NULL;
-}
 
 /*
  * Store scope (docs/ROLES.md): an account bound to a store exports that
@@ -732,8 +848,8 @@ static bool export_scope(struct api_req *r, struct api_export *x)
 static void export_answer(struct api_req *r, enum api_export_kind kind)
 {
 	struct api_export x;
-	if (api_export_prepare(r->st, &x, kind, qarg(r, "format"), qarg(r, "store"),
-			       qarg(r, "from"), qarg(r, "to"), qarg(r, "lang"),
+	if (api_export_prepare(r->st, &x, kind, qry_arg(r, "format"), qry_arg(r, "store"),
+			       qry_arg(r, "from"), qry_arg(r, "to"), qry_arg(r, "lang"),
 			       r->cfg->tz_offset_min, &r->err) != LK_OK)
 		return;
 	/* the classification table takes the segment lists' value filters too */
@@ -807,11 +923,19 @@ static void exports_classification(struct api_req *r)
 	export_answer(r, API_EXPORT_CLASSIFICATION);
 }
 
+static void exports_feedback(struct api_req *r)
+{
+	export_answer(r, API_EXPORT_FEEDBACK);
+}
+
 const struct api_route api_export_routes[] = {
 	{ "GET", "/api/v1/exports/guests", exports_guests, PERM_EXPORTS_READ, 0, "export.guests" },
 	{ "GET", "/api/v1/exports/visits", exports_visits, PERM_EXPORTS_READ, 0, "export.visits" },
 	{ "GET", "/api/v1/exports/needs", exports_needs, PERM_EXPORTS_READ, 0, "export.needs" },
 	{ "GET", "/api/v1/exports/classification", exports_classification, PERM_EXPORTS_READ, 0,
 	  "export.classification" },
+	/* feedback readers (admin, manager, analyst), not exports.read */
+	{ "GET", "/api/v1/exports/feedback", exports_feedback, PERM_FEEDBACK_READ, 0,
+	  "export.feedback" },
 	{ NULL, NULL, NULL, 0, 0, NULL },
 };

@@ -45,6 +45,14 @@ static void run_once(struct lk_nightly *n)
 	if (lk_classify_run(n->st, &o, &res, &err) != LK_OK)
 		lk_log(err.rc == LK_ECONFLICT ? "warn" : "error", "nightly classification: %s",
 		       err.msg);
+	/*
+	 * the monthly satisfaction surveys of last month's guests: idempotent (one
+	 * invitation per survey, guest and month), so every night, and a server
+	 * down on the 1st still invites them
+	 */
+	lk_err_clear(&err);
+	if (api_survey_monthly(n->st, lk_now(), n->tz, &err) != LK_OK)
+		lk_log("error", "monthly survey invitations: %s", err.msg);
 }
 
 /* whether the last scheduled time before now passed without a finished run */

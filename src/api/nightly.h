@@ -5,7 +5,9 @@
  * local time in the chain's zone. The time is read again every minute, so
  * a manager's change applies the same day. When the server starts after a
  * missed time (it was down at 03:30, or the database was never classified
- * and has guests), it runs once right away.
+ * and has guests), it runs once right away. Each night it also invites last
+ * month's guests to the monthly satisfaction surveys (api_survey_monthly():
+ * once per survey, guest and month, so a missed night is caught up).
  */
 #ifndef LK_NIGHTLY_H
 #define LK_NIGHTLY_H

@@ -280,6 +280,25 @@ static bool export_parts(struct api_req *r, int64_t id, json_t *out)
 						    needs[i].key_id > 0, "created_at",
 						    jtime(r, needs[i].created_at)));
 	json_object_set_new(out, "needs", na);
+	/* what the guest told the restaurant, with the tickets it opened */
+	json_t *fb = json_array();
+	struct store_feedback_filter ff;
+	store_feedback_filter_init(&ff);
+	ff.customer_id = id;
+	int64_t cursor = 0, now = lk_now();
+	do {
+		struct store_feedback *page = NULL;
+		int np = 0;
+		if (store_feedback_list(r->st, &ff, NULL, cursor, 100, &page, &np, &cursor,
+					&r->err) != LK_OK) {
+			json_decref(fb);
+			goto done;
+		}
+		for (int i = 0; i < np; i++)
+			json_array_append_new(fb, api_feedback_json(r, &page[i], now));
+		free(page);
+	} while (cursor);
+	json_object_set_new(out, "feedback", fb);
 	json_object_set_new(out, "visits", json_incref(visits));
 	json_object_set_new(out, "consent_history", events_json(r, events, ne));
 	json_t *la = json_array();

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api/api_int.h"
+#include "core/import_rules.h"
 #include "core/rules.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -20,7 +21,8 @@ const struct api_route *const api_tables[] = {
 	api_visit_routes,  api_export_routes,  api_merge_routes,    api_import_routes,
 	api_user_routes,   api_key_routes,     api_rights_routes,   api_audit_routes,
 	api_settings_routes, api_need_routes,
-	api_analytics_routes, api_classification_routes,
+	api_analytics_routes, api_classification_routes, api_feedback_routes,
+	api_survey_routes, api_alerts_routes,
 	NULL,
 };
 
@@ -116,7 +118,8 @@ json_t *api_error_json(const struct lk_err *err)
 		json_object_set_new(e, "existing_id", json_integer(err->ref_id));
 	if (err->ref_id && strcmp(err->code, "version_conflict") == 0)
 		json_object_set_new(e, "current_version", json_integer(err->ref_id));
-	if (err->ref_id && strcmp(err->code, "too_many_attempts") == 0)
+	if (err->ref_id && (strcmp(err->code, "too_many_attempts") == 0 ||
+			    strcmp(err->code, "rate_limited") == 0))
 		json_object_set_new(e, "retry_after", json_integer(err->ref_id));
 	if (err->ref_id && strcmp(err->code, "run_in_progress") == 0)
 		json_object_set_new(e, "running_run", json_integer(err->ref_id));
@@ -333,9 +336,11 @@ size_t api_body_limit(const char *method, const char *path, size_t dflt)
 		for (const struct api_route *rt = api_tables[t]; rt->pattern; rt++) {
 			int64_t params[API_MAX_PARAMS];
 			int np;
-			if ((rt->flags & API_UPLOAD) && strcmp(rt->method, method) == 0 &&
-			    match(rt->pattern, path, params, &np))
-				return API_UPLOAD_LIMIT;
+			if (!(rt->flags & (API_UPLOAD | API_PUBLIC)) ||
+			    strcmp(rt->method, method) != 0 || !match(rt->pattern, path, params, &np))
+				continue;
+			/* an upload may be big; what anyone may post without a login is small */
+			return rt->flags & API_UPLOAD ? API_UPLOAD_LIMIT : API_PUBLIC_BODY_LIMIT;
 		}
 	}
 	return dflt;
@@ -345,7 +350,8 @@ static bool parse_body(struct api_req *r)
 {
 	if (r->body_too_big) {
 		lk_fail(&r->err, LK_ETOOBIG, "body_too_large", NULL,
-			"request body is over %zu bytes", r->cfg->body_limit);
+			"request body is over %zu bytes",
+			api_body_limit(r->method, r->path, r->cfg->body_limit));
 		return false;
 	}
 	if (!json_content_type(r->content_type)) {
@@ -506,5 +512,101 @@ bool qry_cursor(struct api_req *r, int64_t *cursor)
 		return false;
 	}
 	*cursor = v;
+	return true;
+}
+
+const char *qry_arg(const struct api_req *r, const char *key)
+{
+	const char *v = r->arg ? r->arg(r->arg_ctx, key) : NULL;
+	return v && *v ? v : NULL;
+}
+
+bool qry_bool(struct api_req *r, const char *key, int *out)
+{
+	const char *s = qry_arg(r, key);
+	*out = -1;
+	if (!s)
+		return true;
+	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+		*out = s[0] == 't';
+		return true;
+	}
+	lk_fail(&r->err, LK_EINVAL, "invalid_value", key, "'%s' must be 'true' or 'false'", key);
+	return false;
+}
+
+bool qry_day(struct api_req *r, const char *key, int64_t *days, bool *given)
+{
+	const char *s = qry_arg(r, key);
+	*given = s != NULL;
+	if (!s)
+		return true;
+	if (api_parse_day(s, days))
+		return true;
+	lk_fail(&r->err, LK_EINVAL, "invalid_date", key, "'%s' must be a date YYYY-MM-DD", key);
+	return false;
+}
+
+bool qry_id(struct api_req *r, const char *key, int64_t *out)
+{
+	const char *s = qry_arg(r, key);
+	*out = 0;
+	if (!s)
+		return true;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*s < '1' || *s > '9' || *end || errno || v < 1) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_id", key, "'%s' must be a positive whole number",
+			key);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool qry_store_code(struct api_req *r, int64_t *id)
+{
+	const char *code = qry_arg(r, "store");
+	*id = 0;
+	if (!code)
+		return true;
+	struct lk_err e;
+	lk_err_clear(&e);
+	if (lk_store_code_check(code, &e) != LK_OK) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_store", "store",
+			"'store' must be a store code like 'BJ01'");
+		return false;
+	}
+	struct lk_store s;
+	enum lk_rc rc = store_store_by_code(r->st, code, &s, &e);
+	if (rc == LK_ENOTFOUND) {
+		lk_fail(&r->err, LK_EINVAL, "unknown_store", "store", "no store with code '%s'", code);
+		return false;
+	}
+	if (rc != LK_OK) {
+		r->err = e;
+		return false;
+	}
+	if (!api_store_in_scope(r, s.id, "store"))
+		return false;
+	*id = s.id;
+	return true;
+}
+
+bool qry_region(struct api_req *r, char *out, size_t outsz)
+{
+	const char *s = qry_arg(r, "region");
+	out[0] = '\0';
+	if (!s)
+		return true;
+	size_t n = strlen(s);
+	if (lk_utf8_valid_prefix((const unsigned char *)s, n, true) != n) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_text", "region", "'region' must be UTF-8 text");
+		return false;
+	}
+	if (lk_text_check(s, n, LK_PLACE_MAX, true, true, "region", &r->err) != LK_OK)
+		return false;
+	snprintf(out, outsz, "%s", s);
 	return true;
 }

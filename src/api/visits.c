@@ -8,6 +8,7 @@
 
 #include "api/api_int.h"
 #include "core/rules.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 static bool pos_id_valid(const char *s)
@@ -121,6 +122,11 @@ static void visits_create(struct api_req *r)
 		r->audit_target_id = v.id;
 		r->audit_detail = json_pack("{s:I, s:I, s:b}", "customer_id", (json_int_t)v.customer_id,
 					    "store_id", (json_int_t)v.store_id, "replayed", replayed);
+		/* after the visit's commit: a failed invitation must not fail the visit */
+		struct lk_err e;
+		if (!replayed &&
+		    api_survey_after_visit(r->st, v.id, v.customer_id, v.store_id, &e) != LK_OK)
+			lk_log("warn", "survey invitations for visit %lld: %s", (long long)v.id, e.msg);
 	}
 	lk_visit_release(&v);
 }

@@ -1,5 +1,5 @@
 /*
- * cmd_export.c - `laoke export guests|visits|needs|classification`: the same files as
+ * cmd_export.c - `laoke export guests|visits|needs|classification|feedback`: the same files as
  * GET /api/v1/exports/..., written by api_export_write() to a file or
  * standard output. Someone at the shell holds the database itself, so the
  * export is the admin's (full phones, every store).
@@ -53,9 +53,11 @@ int cmd_export(int argc, char **argv)
 		kind = API_EXPORT_NEEDS;
 	else if (strcmp(argv[optind], "classification") == 0)
 		kind = API_EXPORT_CLASSIFICATION;
+	else if (strcmp(argv[optind], "feedback") == 0)
+		kind = API_EXPORT_FEEDBACK;
 	else
-		return cli_error("unknown table '%s': export 'guests', 'visits', 'needs' or "
-				 "'classification'",
+		return cli_error("unknown table '%s': export 'guests', 'visits', 'needs', "
+				 "'classification' or 'feedback'",
 				 argv[optind]);
 	int tz = 0;
 	lk_tz_offset(LK_DEFAULT_TZ, &tz);

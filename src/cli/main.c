@@ -78,20 +78,24 @@ const struct cli_cmd cli_cmds[] = {
 	  "  --now TIME    the end of the history, RFC 3339 (default: the clock)\n"
 	  "The load runs with synchronous=OFF and is not crash-safe until it finishes:\n"
 	  "if it is interrupted, delete the database and start again.\n" },
-	{ "export", cmd_export, "write the guests, visits, needs or classification as CSV or Excel",
-	  "usage: laoke export guests|visits|needs|classification [--format csv|xlsx]\n"
-	  "                    [--store CODE] [--from DATE] [--to DATE] [--lang zh|en]\n"
-	  "                    [-o FILE] [--db URL]\n"
+	{ "export", cmd_export,
+	  "write the guests, visits, needs, classification or feedback as CSV or Excel",
+	  "usage: laoke export guests|visits|needs|classification|feedback\n"
+	  "                    [--format csv|xlsx] [--store CODE] [--from DATE] [--to DATE]\n"
+	  "                    [--lang zh|en] [-o FILE] [--db URL]\n"
 	  "\n"
-	  "Write 客户信息表 (guests), the visit list, 客户需求分析表 (needs) or 客户分类表\n"
-	  "(classification: each guest's values from the latest classification run),\n"
-	  "streamed from the database.\n"
+	  "Write 客户信息表 (guests), the visit list, 客户需求分析表 (needs), 客户分类表\n"
+	  "(classification: each guest's values from the latest classification run) or\n"
+	  "客户反馈处理表 (feedback: each piece of feedback with every step of its\n"
+	  "complaint ticket), streamed from the database.\n"
 	  "  --format csv|xlsx  CSV (UTF-8 with BOM, RFC 4180) or Excel (default csv)\n"
 	  "  --store CODE       guests whose home store is CODE or who visited it;\n"
-	  "                     visits at CODE; the needs and classification of those guests\n"
+	  "                     visits at CODE; the needs and classification of those\n"
+	  "                     guests; the feedback given at CODE\n"
 	  "  --from, --to DATE  YYYY-MM-DD, whole days in Asia/Shanghai, both included:\n"
 	  "                     guests and classification by last visit (creation when\n"
-	  "                     none), visits by time, needs by the time they were recorded\n"
+	  "                     none), visits by time, needs by the time they were\n"
+	  "                     recorded, feedback by the time it was received\n"
 	  "  --lang zh|en       header and word language (default zh)\n"
 	  "  -o, --output FILE  where to write (default: standard output; xlsx needs a file)\n"
 	  "  --db URL           database (default $LAOKE_DB or sqlite:data/laoke.db)\n" },

@@ -677,6 +677,49 @@ enum lk_rc store_export_classification(struct store *st, const struct lk_export_
 				       int (*fn)(const struct lk_export_cls *, void *), void *arg,
 				       int64_t *rows, int *stopped, struct lk_err *err);
 
+/*
+ * One row of the feedback export (客户反馈处理表); the same lifetime rules
+ * as struct lk_export_guest. status is "" when the feedback opened no
+ * ticket (then every ticket field is empty or 0). reached holds the LAST
+ * time the ticket reached each status (its feedback_steps, so a reopened
+ * ticket keeps the times of its earlier round until it gets there again),
+ * 0 when never; closed_at is the ticket's own (0 while open).
+ */
+struct lk_export_feedback {
+	int64_t id;
+	int64_t received_at;
+	const char *store_code, *store_name;
+	const char *channel, *category;              /* the API words */
+	int rating;                                  /* 1..5, 0: none */
+	int64_t customer_id;                         /* 0: none */
+	const char *customer_name;   /* the live guest's, else the contact name left; "" */
+	const char *phone;           /* the contact phone left, else the live guest's; "" */
+	const char *dish_name;
+	const char *staff_name;      /* the staff user's display name, else as typed */
+	const char *text;
+	bool complaint;
+	const char *status;                          /* "" when not a ticket */
+	const char *owner_name;                      /* display name or username, "" */
+	int64_t response_due_at, resolve_due_at, first_response_at, closed_at;
+	struct {
+		int64_t received, analysed, planned, implemented, evaluated, called_back, closed;
+	} reached;
+	const char *root_cause, *solution, *result;
+	int satisfaction;                            /* 1..5, 0: not yet */
+	int64_t coupon_value_fen;                    /* 0: no coupon */
+	int reopened;
+};
+
+/*
+ * Stream feedback received in [from, to] (received_at), in id order, one
+ * SELECT (the step times come with each row). The store filter is the
+ * feedback's own store, the region that store's region. Otherwise as
+ * store_export_guests().
+ */
+enum lk_rc store_export_feedback(struct store *st, const struct lk_export_filter *f,
+				 int (*fn)(const struct lk_export_feedback *, void *), void *arg,
+				 int64_t *rows, int *stopped, struct lk_err *err);
+
 
 /* ---- classification runs (store_sqlite_cls.c, migration 7) ---- */
 
@@ -769,9 +812,11 @@ struct store_cls_count {
 
 /*
  * Finish run id in one transaction: write the rows (a history row for each
- * whose code changes), drop cls_current rows of guests no longer live,
+ * whose code changes; none for a guest new to the snapshot, old_code -1),
  * store the counts, and mark the run done with cuts (JSON), guests, scored
  * and changed (= rows whose values changed). Readers see all of it or none.
+ * A deleted guest's row leaves cls_current when the guest is deleted
+ * (trigger cls_current_gone, migration 8), not here.
  */
 enum lk_rc store_cls_run_commit(struct store *st, int64_t id, const struct store_cls_write *w,
 				size_t nw, const struct store_cls_count *c, size_t nc,
@@ -811,7 +856,7 @@ enum lk_rc store_cls_counts(struct store *st, int64_t run_id, int64_t store_id, 
 /*
  * The changes of runs after from_run up to to_run, per guest in the filter
  * (home store at the change) in guest then run order: fn(customer_id, old,
- * new) with old -1 for a guest new to the snapshot.
+ * new). A guest new to the snapshot has no change (no row).
  */
 enum lk_rc store_cls_changes(struct store *st, int64_t from_run, int64_t to_run, int64_t store_id,
 			     const char *region, const struct lk_scope *scope,
@@ -836,6 +881,118 @@ enum lk_rc store_customer_segment(struct store *st, const struct store_cls_filte
 				  const struct lk_scope *scope, int64_t after_id, int limit,
 				  struct lk_customer **out, int *n, int64_t *next,
 				  struct lk_err *err);
+
+/* ---- feedback and complaint tickets (store_sqlite_feedback.c, migration 8) ---- */
+
+#define LK_FB_TEXT_MAX 1000     /* characters: feedback text, root cause, solution, result */
+#define LK_FB_NOTE_MAX 500      /* a step's note, a coupon's note */
+#define LK_FB_REF_MAX 64        /* a review platform's id of the review */
+
+/* One piece of feedback; a complaint carries its ticket (status non-empty). */
+struct store_feedback {
+	int64_t id;
+	int64_t store_id, customer_id, dish_id, staff_user_id;  /* 0: none */
+	char channel[16], category[16], source[10];
+	int rating;                     /* 1..5, 0: none */
+	char text[LK_TXT(LK_FB_TEXT_MAX)];
+	char staff_name[LK_TXT(LK_NAME_MAX)];
+	bool complaint;
+	char contact_name[LK_TXT(LK_NAME_MAX)];
+	char contact_phone[16];         /* E.164, "" none */
+	bool callback;                  /* the guest asked to be called back */
+	char external_ref[LK_FB_REF_MAX + 1];
+	int64_t received_at, created_at, created_by, key_id;
+	/* the ticket */
+	char status[12];                /* "" when not a ticket */
+	int64_t owner_user_id;
+	int64_t response_due_at, resolve_due_at, first_response_at, closed_at;
+	char root_cause[LK_TXT(LK_FB_TEXT_MAX)];
+	char solution[LK_TXT(LK_FB_TEXT_MAX)];
+	char result[LK_TXT(LK_FB_TEXT_MAX)];
+	int satisfaction;               /* 1..5, 0: not yet */
+	int64_t coupon_value_fen;       /* 0: no coupon */
+	char coupon_note[LK_TXT(LK_FB_NOTE_MAX)];
+	int64_t coupon_by, coupon_at;
+	int reopened;                   /* times reopened */
+	int64_t version;
+	/* read with the row, for display */
+	char store_code[LK_TXT(16)], store_name[LK_TXT(LK_PLACE_MAX)];
+	char customer_name[LK_TXT(LK_NAME_MAX)], dish_name[LK_TXT(LK_NAME_MAX)];
+	char staff_display[LK_TXT(LK_NAME_MAX)], owner_name[LK_TXT(LK_NAME_MAX)];
+};
+
+/*
+ * Record f (id, created_at set here; every other field as given; status
+ * non-empty opens a ticket, with its owner and due times as given) and,
+ * for a ticket, its first step (NULL -> received, by created_by/key_id).
+ * An external_ref already recorded for the channel is LK_ECONFLICT
+ * "duplicate_feedback" with err->ref_id the existing row. Checks the
+ * store, guest, dish and staff member exist (400 unknown_*). In its own
+ * transaction, or inside the caller's when in_tx.
+ */
+enum lk_rc store_feedback_add(struct store *st, struct store_feedback *f, bool in_tx,
+			      struct lk_err *err);
+/* Feedback id (joined names filled); LK_ENOTFOUND when none. */
+enum lk_rc store_feedback_get(struct store *st, int64_t id, struct store_feedback *f,
+			      struct lk_err *err);
+
+/* A store's manager to own its tickets: the first enabled manager bound to
+ * the store, else to its region, else 0. */
+enum lk_rc store_feedback_default_owner(struct store *st, int64_t store_id, int64_t *user_id,
+					struct lk_err *err);
+
+/* One step of a ticket. */
+struct store_feedback_step {
+	int64_t id, feedback_id;
+	char from_status[12], to_status[12];  /* from "" for the opening */
+	int64_t user_id, key_id;
+	char user_name[LK_TXT(LK_NAME_MAX)];
+	char note[LK_TXT(LK_FB_TEXT_MAX)];
+	int64_t at;
+};
+enum lk_rc store_feedback_steps(struct store *st, int64_t id, struct store_feedback_step **out,
+				int *n, struct lk_err *err);
+
+/*
+ * Move ticket f->id from f->status (as read, with f->version) to `to`,
+ * writing the fields the caller set on f (root_cause, solution, result,
+ * satisfaction, first_response_at, closed_at, due times, reopened) and a
+ * step row with note by user_id/key_id at `at`. LK_ECONFLICT
+ * "version_conflict" (ref_id the current version) when the ticket moved
+ * meanwhile. f->version is incremented.
+ */
+enum lk_rc store_feedback_move(struct store *st, struct store_feedback *f, const char *to,
+			       const char *note, int64_t user_id, int64_t key_id, int64_t at,
+			       struct lk_err *err);
+/* Set the owner, or the coupon, of ticket f (version-checked as above), with a step note. */
+enum lk_rc store_feedback_update(struct store *st, struct store_feedback *f, const char *note,
+				 int64_t user_id, int64_t at, struct lk_err *err);
+
+/* Which feedback a list takes. */
+struct store_feedback_filter {
+	int64_t store_id;               /* 0: any */
+	char region[LK_TXT(LK_PLACE_MAX)];
+	char status[12];                /* "" any; "open": every status but closed */
+	char category[16], channel[16];
+	int tickets;                    /* -1 any, 1 tickets only, 0 feedback without a ticket */
+	int64_t overdue_at;             /* > 0: only tickets overdue at this time */
+	int64_t from, to;               /* received_at, inclusive */
+	int64_t customer_id, owner_user_id; /* 0: any */
+};
+void store_feedback_filter_init(struct store_feedback_filter *f);
+/* Newest first (received_at, id) within scope; keyset-paged by id through *next. */
+enum lk_rc store_feedback_list(struct store *st, const struct store_feedback_filter *f,
+			       const struct lk_scope *scope, int64_t cursor, int limit,
+			       struct store_feedback **out, int *n, int64_t *next,
+			       struct lk_err *err);
+/*
+ * Counts of tickets per status in the filter (the board's columns,
+ * counts[LK_FB_NSTATUS] in the order of lk_fb_statuses) and how many of
+ * them are overdue at now.
+ */
+enum lk_rc store_feedback_board_counts(struct store *st, const struct store_feedback_filter *f,
+				       const struct lk_scope *scope, int64_t now, int64_t *counts,
+				       int64_t *overdue, struct lk_err *err);
 
 /* ---- analytics (store_sqlite_analytics.c) ---- */
 
@@ -870,6 +1027,11 @@ struct store_dish_row {
 	int64_t qty, revenue_fen;           /* sum of qty, of qty x unit price */
 	int64_t guests;                     /* distinct guests (anonymous visits not counted) */
 	int64_t repeat_guests;              /* guests with the dish on >= 2 visits */
+	int64_t ratings;                    /* feedback naming the dish with a rating, received
+					       in the period at the filter's stores (and from
+					       the segment's guests) */
+	double avg_rating;                  /* their mean, 1..5; 0 when ratings is 0 */
+	int64_t complaints;                 /* that feedback marked complaint, rated or not */
 	int nco;
 	struct store_dish_co *co;           /* most together first, then dish id */
 };
@@ -882,8 +1044,8 @@ struct store_dish_report {
 
 /*
  * The dishes of the visits in f within scope (NULL: everything), most
- * ordered first, with each one's co-ordered dishes: one read transaction,
- * one pass over the visits' items in visit order. Free with
+ * ordered first, with each one's co-ordered dishes and ratings: one read
+ * transaction, one pass over the visits' items in visit order. Free with
  * store_dish_report_free() (also after a failure).
  */
 enum lk_rc store_dish_analytics(struct store *st, const struct store_dish_filter *f,

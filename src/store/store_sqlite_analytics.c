@@ -12,7 +12,8 @@
  * end to count distinct and repeat guests (4 bytes per order held while
  * the pass runs). Counting the pairs with a GROUP BY self-join of
  * visit_items instead took 44 s for 90 days of the 1M-guest demo
- * (docs/PERFORMANCE.md, "Dish analytics").
+ * (docs/PERFORMANCE.md, "Dish analytics"). The dishes' ratings come from
+ * feedback, one grouped read in the same transaction.
  */
 #include <sqlite3.h>
 #include <stdint.h>
@@ -69,6 +70,23 @@ static const char SQL_SEGMENT[] =
 	" FROM w LEFT JOIN visit_items i ON i.visit_id = w.id";
 
 static const char SQL_MENU[] = "SELECT id, name, category FROM dishes ORDER BY id";
+
+/*
+ * The ratings of the dishes: feedback naming a dish, received in the
+ * period at a store of the filter and the scope (STORE_SET: every store
+ * when no filter or scope, so the read is one feedback_store_time range
+ * per store), and with a segment filter (?15 = 1) from a guest of it.
+ */
+static const char SQL_RATINGS[] =
+	"SELECT dish_id, count(rating), coalesce(avg(rating), 0), sum(complaint) FROM feedback"
+	" WHERE store_id IN " STORE_SET " AND received_at BETWEEN ?1 AND ?2"
+	"  AND dish_id IS NOT NULL"
+	"  AND (?15 = 0 OR customer_id IN (SELECT customer_id FROM cls_current WHERE"
+	"   (?7 < 0 OR lifecycle = ?7) AND (?8 < 0 OR frequency_tier = ?8)"
+	"   AND (?9 < 0 OR spend_tier = ?9) AND (?10 < 0 OR preference = ?10)"
+	"   AND (?11 < 0 OR grade = ?11) AND (?12 < 0 OR vip = ?12)"
+	"   AND (?13 < 0 OR at_risk = ?13) AND (?14 < 0 OR segment = ?14)))"
+	" GROUP BY dish_id";
 
 void store_dish_filter_init(struct store_dish_filter *f)
 {
@@ -583,6 +601,53 @@ static enum lk_rc build(struct pass *p, const struct store_dish_filter *f,
 	return LK_OK;
 }
 
+/* A dish's ratings, read in the transaction, joined to the answer after build(). */
+struct rating {
+	int64_t dish_id, ratings, complaints;
+	double avg;
+};
+
+static void rating_row(sqlite3_stmt *s, void *p)
+{
+	struct rating *r = p;
+	r->dish_id = sqlite3_column_int64(s, 0);
+	r->ratings = sqlite3_column_int64(s, 1);
+	r->avg = sqlite3_column_double(s, 2);
+	r->complaints = sqlite3_column_int64(s, 3);
+}
+
+/* Bind a filter as the ?1..?15 of the statements above (unused ones are ignored). */
+static void bind_dish_filter(sqlite3_stmt *s, const struct store_dish_filter *f,
+			     int64_t scope_store, const char *scope_region, bool segment)
+{
+	sqlite3_bind_int64(s, 1, f->from);
+	sqlite3_bind_int64(s, 2, f->to);
+	sqlite3_bind_int64(s, 3, f->store_id);
+	bind_str(s, 4, f->region);
+	sqlite3_bind_int64(s, 5, scope_store);
+	bind_str(s, 6, scope_region);
+	const int seg[] = { f->lifecycle, f->frequency_tier, f->spend_tier, f->preference,
+			    f->grade, f->vip, f->at_risk, f->segment };
+	for (int i = 0; i < 8; i++)
+		sqlite3_bind_int(s, 7 + i, seg[i]);
+	sqlite3_bind_int(s, 15, segment);
+}
+
+static void join_ratings(struct store_dish_report *out, const struct rating *r, int nr)
+{
+	for (int k = 0; k < out->n; k++) {
+		struct store_dish_row *row = &out->items[k];
+		for (int i = 0; i < nr; i++) {
+			if (r[i].dish_id != row->dish_id)
+				continue;
+			row->ratings = r[i].ratings;
+			row->avg_rating = r[i].avg;
+			row->complaints = r[i].complaints;
+			break;
+		}
+	}
+}
+
 enum lk_rc store_dish_analytics(struct store *st, const struct store_dish_filter *f,
 				const struct lk_scope *scope, struct store_dish_report *out,
 				struct lk_err *err)
@@ -613,22 +678,29 @@ enum lk_rc store_dish_analytics(struct store *st, const struct store_dish_filter
 		rc = LK_EDB;
 	if (rc == LK_OK) {
 		/* parameters a statement does not use are ignored (SQLITE_RANGE) */
-		sqlite3_bind_int64(s, 1, f->from);
-		sqlite3_bind_int64(s, 2, f->to);
-		sqlite3_bind_int64(s, 3, f->store_id);
-		bind_str(s, 4, f->region);
-		sqlite3_bind_int64(s, 5, scope_store);
-		bind_str(s, 6, scope_region);
-		const int seg[] = { f->lifecycle, f->frequency_tier, f->spend_tier, f->preference,
-				    f->grade, f->vip, f->at_risk, f->segment };
-		for (int i = 0; i < 8; i++)
-			sqlite3_bind_int(s, 7 + i, seg[i]);
+		bind_dish_filter(s, f, scope_store, scope_region, segment);
 		rc = stream(st, s, &p, f->co_limit > 0, &out->visits, err);
+		sqlite3_clear_bindings(s);
+	}
+	struct rating *ratings = NULL;
+	int nratings = 0;
+	if (rc == LK_OK) {
+		s = sq_prep(st, SQL_RATINGS, err);
+		if (!s)
+			rc = LK_EDB;
+	}
+	if (rc == LK_OK) {
+		bind_dish_filter(s, f, scope_store, scope_region, segment);
+		rc = sq_collect(st, s, sizeof(*ratings), rating_row, (void **)&ratings, &nratings,
+				err);
 		sqlite3_clear_bindings(s);
 	}
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc == LK_OK)
 		rc = build(&p, f, out, err);
+	if (rc == LK_OK)
+		join_ratings(out, ratings, nratings);
+	free(ratings);
 	pass_free(&p);
 	if (rc != LK_OK)
 		store_dish_report_free(out);

@@ -379,10 +379,6 @@ static const char SQL_CUR_VALS[] =
 static const char SQL_HIST_ADD[] =
 	"INSERT INTO cls_history(run_id, customer_id, home_store_id, old, new)"
 	" VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char SQL_CUR_DEAD[] =
-	"DELETE FROM cls_current WHERE customer_id IN"
-	" (SELECT k.customer_id FROM cls_current k JOIN customers c ON c.id = k.customer_id"
-	"  WHERE c.deleted_at IS NOT NULL)";
 static const char SQL_COUNT_ADD[] =
 	"INSERT INTO cls_counts(run_id, store_id, field, value, n) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_RUN_DONE[] =
@@ -436,25 +432,19 @@ enum lk_rc store_cls_run_commit(struct store *st, int64_t id, const struct store
 			bind_inputs(s, 4 + CLS_NVAL, &x->in);
 		if ((rc = sq_step_done(st, s, err, "classification")) != LK_OK)
 			goto fail;
-		if (x->old_code == x->new_code)
+		/* a change of values; a guest new to the snapshot has nothing to compare */
+		if (x->old_code == x->new_code || x->old_code < 0)
 			continue;
 		if (!(s = sq_prep(st, SQL_HIST_ADD, err)))
 			goto db;
 		sqlite3_bind_int64(s, 1, id);
 		sqlite3_bind_int64(s, 2, x->customer_id);
 		bind_opt_int(s, 3, x->home_store_id);
-		if (x->old_code < 0)
-			sqlite3_bind_null(s, 4);
-		else
-			sqlite3_bind_int(s, 4, x->old_code);
+		sqlite3_bind_int(s, 4, x->old_code);
 		sqlite3_bind_int(s, 5, x->new_code);
 		if ((rc = sq_step_done(st, s, err, "classification history")) != LK_OK)
 			goto fail;
 	}
-	if (!(s = sq_prep(st, SQL_CUR_DEAD, err)))
-		goto db;
-	if ((rc = sq_step_done(st, s, err, "classification")) != LK_OK)
-		goto fail;
 	for (size_t i = 0; i < nc; i++) {
 		if (!(s = sq_prep(st, SQL_COUNT_ADD, err)))
 			goto db;

@@ -346,6 +346,21 @@ static const char SQL_ERASE_MERGED[] =
 
 /* in order; ?1 is the JSON array of the guests' ids, ?2 now */
 static const char *const sql_erase[] = {
+	/*
+	 * feedback keeps its store, category, rating and ticket steps for the
+	 * KPIs; what the guest wrote, their name and phone (also feedback left
+	 * on the public form with their phone before it was linked) and the
+	 * staff's notes about it go. First: the phones are still there.
+	 */
+	"UPDATE feedback_steps SET note = '' WHERE feedback_id IN (SELECT f.id FROM feedback f"
+	" WHERE f.customer_id IN " ERASE_IDS " OR f.contact_phone IN (SELECT phone FROM customers"
+	" WHERE id IN " ERASE_IDS " AND phone IS NOT NULL)) AND ?2 IS NOT NULL",
+	"UPDATE feedback SET text = '', contact_name = '', contact_phone = NULL, root_cause = '',"
+	" solution = '', result = '', coupon_note = '', customer_id = NULL"
+	" WHERE (customer_id IN " ERASE_IDS " OR contact_phone IN (SELECT phone FROM customers"
+	" WHERE id IN " ERASE_IDS " AND phone IS NOT NULL)) AND ?2 IS NOT NULL",
+	"UPDATE survey_answers SET value_text = NULL WHERE value_text IS NOT NULL AND response_id IN"
+	" (SELECT id FROM survey_responses WHERE customer_id IN " ERASE_IDS ") AND ?2 IS NOT NULL",
 	"UPDATE customers SET name = '', phone = NULL, gender = 'unknown', birth_year = NULL,"
 	" birth_month = NULL, birth_day = NULL, notes = NULL, marketing_consent = 0,"
 	" consent_at = NULL, consent_channel = NULL, deleted_at = coalesce(deleted_at, ?2),"

@@ -56,7 +56,8 @@ void lk_log_request(const char *request_id, const char *method,
 	json_object_set_new(o, "request_id", json_string(request_id));
 	json_t *m = json_string(method);
 	json_object_set_new(o, "method", m ? m : json_string("?"));
-	json_t *p = json_string(path);
+	/* a guest's survey link (/s/<token>) is a password: never logged */
+	json_t *p = strncmp(path, "/s/", 3) == 0 ? json_string("/s/(token)") : json_string(path);
 	json_object_set_new(o, "path", p ? p : json_string("(not utf-8)"));
 	json_object_set_new(o, "status", json_integer(status));
 	json_object_set_new(o, "duration_ms", json_real((double)duration_us / 1000.0));

@@ -13,7 +13,7 @@
 void lk_log(const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The access log line of one request. */
+/* The access log line of one request (a survey link's token, /s/<token>, is left out). */
 void lk_log_request(const char *request_id, const char *method,
 		    const char *path, unsigned status, int64_t duration_us,
 		    int64_t user_id);

@@ -27,8 +27,8 @@ import harness  # noqa: E402
 
 TEST_MODULES = ("test_api", "test_static", "test_durability", "test_export", "test_merge",
                 "test_imports", "test_privacy", "test_users", "test_keys", "test_rights",
-                "test_settings", "test_needs", "test_analytics", "test_classification",
-                "test_cls_export")
+                "test_settings", "test_needs", "test_analytics", "test_classification", "test_feedback",
+                "test_cls_export", "test_fb_export", "test_surveys", "test_alerts")
 
 
 def main():
