@@ -70,7 +70,7 @@ async function minHeight(page, sel) {
 test('an admin sees users, keys and audit; creates a waiter (a weak password is refused next to it)', async () => {
   const page = await newPage();
   await login(page, ADMIN);
-  assert.deepEqual(await navIds(page), ['nav-door', 'nav-new-guest', 'nav-duplicates', 'nav-import', 'nav-segments', 'nav-cls-settings', 'nav-users', 'nav-keys', 'nav-audit']);
+  assert.deepEqual(await navIds(page), ['nav-door', 'nav-new-guest', 'nav-feedback', 'nav-surveys', 'nav-alerts', 'nav-duplicates', 'nav-import', 'nav-segments', 'nav-cls-settings', 'nav-users', 'nav-keys', 'nav-audit']);
   assert.equal(await page.textContent('#nav-users'), '员工账号');
   assert.equal(await page.textContent('#nav-keys'), 'API 密钥');
   assert.equal(await page.textContent('#nav-audit'), '审计日志');

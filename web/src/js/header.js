@@ -36,6 +36,9 @@ export function renderHeader(rerender) {
       [
         ['guests.find', '/', 'nav-door', 'nav.door'],
         ['guests.write', '/guests/new', 'nav-new-guest', 'nav.new_guest'],
+        ['feedback.read', '/feedback', 'nav-feedback', 'nav.feedback'],
+        ['surveys.read', '/surveys', 'nav-surveys', 'nav.surveys'],
+        ['alerts.read', '/alerts', 'nav-alerts', 'nav.alerts'],
         ['guests.merge', '/duplicates', 'nav-duplicates', 'nav.duplicates'],
         ['imports.run', '/import', 'nav-import', 'nav.import'],
         ['analytics.read', '/segments', 'nav-segments', 'nav.segments'],

@@ -8,6 +8,8 @@ import { api } from '../api.js';
 import { navigate } from '../router.js';
 import { date, phoneOf } from '../format.js';
 import { errorText } from '../forms.js';
+import { can } from '../perms.js';
+import { alertsBlock } from './alerts.js';
 
 const DEBOUNCE_MS = 150;
 
@@ -180,7 +182,9 @@ export function doorPage(main, params, state) {
     h('div', { class: 'door-box' }, input),
     status,
     list,
-    h('div', { class: 'door-actions' }, newLink)));
+    h('div', { class: 'door-actions' }, newLink,
+      can('feedback.write') ? h('a', { href: '/feedback/new', 'data-link': '', class: 'btn-secondary door-feedback', id: 'door-feedback' }, t('fb.new.button')) : null),
+    can('alerts.read') ? alertsBlock() : null));
 
   if (state && state.q) {
     input.value = state.q;

@@ -38,7 +38,10 @@ export function guestPage(main, { id }, state) {
           c.gender && c.gender !== 'unknown' ? h('span', { class: 'badge' }, t(`gender.${c.gender}`)) : null,
           c.total_spend_fen > VIP_FEN ? h('span', { class: 'badge badge-vip', id: 'vip' }, t('guest.vip')) : null,
           countdown ? h('span', { class: `badge badge-bday${days !== null && days <= 7 ? ' soon' : ''}`, id: 'bday-countdown' }, countdown) : null)),
-      h('div', { class: 'guest-actions' }, recordBtn));
+      h('div', { class: 'guest-actions' }, recordBtn,
+        can('feedback.write') ? h('a', {
+          href: `/feedback/new?customer_id=${id}`, 'data-link': '', class: 'btn-secondary', id: 'guest-feedback',
+        }, t('fb.new.button')) : null));
   }
 
   function renderBirthday(c) {
