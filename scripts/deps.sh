@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what laoke needs on Debian, only what is missing.
-#   scripts/deps.sh run    build and run the server
+#   scripts/deps.sh run    build and run the server (and the console's npm libraries)
 #   scripts/deps.sh test   also the test suite (cmocka, python3, node/npm, chromium)
 # Uses sudo when not root. Prints nothing when everything is there.
 set -euo pipefail
@@ -18,11 +18,11 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-if [ "$what" = test ]; then
-  # node may come from Debian (nodejs + npm) or elsewhere; only the commands matter
-  command -v node >/dev/null 2>&1 || missing+=(nodejs)
-  command -v npm >/dev/null 2>&1 || missing+=(npm)
-fi
+# node and npm: the console's chart and QR code libraries come from npm (the lock
+# file) when running, the browser tests too when testing. Node may come from Debian
+# (nodejs + npm) or elsewhere; only the commands matter.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh run
 [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized
 ninja -C build
+# the console's charts (echarts) and QR codes (qrcode), from the lock file
+if [ ! -d node_modules/echarts ] || [ ! -d node_modules/qrcode ]; then
+  npm ci --omit=dev --no-audit --no-fund --loglevel=error
+fi
 scripts/build-web.sh >/dev/null
 db=${LAOKE_DB:-sqlite:data/laoke.db}
 listen=${LAOKE_LISTEN:-127.0.0.1:8080}
