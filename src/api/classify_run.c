@@ -159,6 +159,7 @@ static bool scan_row(void *arg, const struct store_cls_row *row)
 	}
 	lk_daylog_cls_input(x->log, n, x->s, x->now, x->tz, &in);
 	in.staff_preference = lk_cls_preference_from_text(row->staff_preference);
+	in.avg_rating = row->avg_rating;
 	lk_cls_decide(x->s, &in, x->now, x->tz, &x->res);
 
 	if (!grow((void **)&x->g, &x->gcap, x->ng + 1, sizeof(*x->g)))

@@ -753,6 +753,7 @@ struct store_cls_row {
 	const void *recent;             /* the day log (core/daylog.h), valid during the call */
 	size_t recent_len;
 	const char *staff_preference;   /* the guest's latest "preference" fact, "" none */
+	double avg_rating;              /* the mean rating of the guest's feedback, 0 none */
 	bool has_current;               /* cur_* are the guest's cls_current row */
 	int64_t cur_home_store_id;      /* the home store the row was counted under */
 	struct store_cls_vals cur;
@@ -760,9 +761,10 @@ struct store_cls_row {
 };
 
 /*
- * Call fn for every live guest in id order, with the aggregates and the
- * current classification, all read in one read transaction (a consistent
- * snapshot). fn returns false to stop (the scan then returns LK_OK with
+ * Call fn for every live guest in id order, with the aggregates, the latest
+ * preference fact, the mean feedback rating and the current classification,
+ * all read in one read transaction (a consistent snapshot; the facts and the
+ * ratings are walked alongside in guest order, not looked up per guest). fn returns false to stop (the scan then returns LK_OK with
  * err untouched; fn may set err and the caller looks at it).
  */
 enum lk_rc store_cls_scan(struct store *st, bool (*fn)(void *ctx, const struct store_cls_row *row),

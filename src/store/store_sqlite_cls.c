@@ -197,6 +197,12 @@ static const char SQL_SCAN_PREFS[] =
 	"SELECT customer_id, value FROM customer_facts WHERE kind = 'preference'"
 	" ORDER BY customer_id, id DESC";
 
+/* each guest's mean feedback rating, in guest order (grade.loyal_min_rating) */
+static const char SQL_SCAN_RATINGS[] =
+	"SELECT customer_id, avg(rating) FROM feedback"
+	" WHERE customer_id IS NOT NULL AND rating IS NOT NULL"
+	" GROUP BY customer_id ORDER BY customer_id";
+
 static void vals_row(sqlite3_stmt *s, int col, struct store_cls_vals *v)
 {
 	int *p = &v->frequency_tier;
@@ -232,12 +238,15 @@ enum lk_rc store_cls_scan(struct store *st, bool (*fn)(void *ctx, const struct s
 	enum lk_rc rc = LK_OK;
 	sqlite3_stmt *s = sq_prep(st, SQL_SCAN, err);
 	sqlite3_stmt *p = s ? sq_prep(st, SQL_SCAN_PREFS, err) : NULL;
-	if (!s || !p) {
+	sqlite3_stmt *g = p ? sq_prep(st, SQL_SCAN_RATINGS, err) : NULL;
+	if (!s || !p || !g) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return LK_EDB;
 	}
 	int prc = sqlite3_step(p);
 	int64_t pref_id = prc == SQLITE_ROW ? sqlite3_column_int64(p, 0) : INT64_MAX;
+	int grc = sqlite3_step(g);
+	int64_t rate_id = grc == SQLITE_ROW ? sqlite3_column_int64(g, 0) : INT64_MAX;
 	struct store_cls_row row;
 	int src;
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
@@ -271,6 +280,13 @@ enum lk_rc store_cls_scan(struct store *st, bool (*fn)(void *ctx, const struct s
 			const unsigned char *t = sqlite3_column_text(p, 1);
 			row.staff_preference = t ? (const char *)t : "";
 		}
+		/* and the ratings: one row per guest */
+		while (grc == SQLITE_ROW && rate_id < row.id) {
+			grc = sqlite3_step(g);
+			rate_id = grc == SQLITE_ROW ? sqlite3_column_int64(g, 0) : INT64_MAX;
+		}
+		row.avg_rating = grc == SQLITE_ROW && rate_id == row.id ? sqlite3_column_double(g, 1)
+									 : 0.0;
 		if (!fn(ctx, &row))
 			break;
 	}
@@ -278,8 +294,11 @@ enum lk_rc store_cls_scan(struct store *st, bool (*fn)(void *ctx, const struct s
 		rc = sq_db_fail(st, err, "classification scan");
 	else if (prc != SQLITE_ROW && prc != SQLITE_DONE)
 		rc = sq_db_fail(st, err, "classification scan");
+	else if (grc != SQLITE_ROW && grc != SQLITE_DONE)
+		rc = sq_db_fail(st, err, "classification scan");
 	sqlite3_reset(s);
 	sqlite3_reset(p);
+	sqlite3_reset(g);
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	return rc;
 }

@@ -343,7 +343,7 @@ def t_cls_run_roles(env):
     eq(audit[0]["username"], "u_manager", "by whom")
 
 
-@test("classification: a deleted guest leaves the snapshot at the next run")
+@test("classification: a deleted guest leaves the snapshot and the counts of the next run")
 def t_cls_deleted(env):
     fx = fixture(env)
     g = env.new_guest(home_store_id=fx["other"]["id"])["id"]
@@ -377,3 +377,27 @@ def t_cls_nightly(env):
         eq(row, ("nightly", "done", 50), "a nightly run classified the 50 guests at start")
     finally:
         srv.stop()
+
+
+@test("classification: a regular whose feedback averages below grade.loyal_min_rating is not loyal")
+def t_cls_ratings(env):
+    fx = fixture(env)
+    a = env.admin()
+    g = env.new_guest(name="郑挑剔")["id"]   # no home store: the stores' counts stay as they are
+    for k in range(30):
+        body = {"store_id": fx["store"]["id"], "customer_id": g,
+                "visited_at": iso(NOON - (6 + 7 * k) * DAY),
+                "items": [{"dish_id": env.dishes["meat"]["id"], "qty": 1, "unit_price_fen": 30000}]}
+        expect(env.api.post("/api/v1/visits", body, token=a), 201, "visit")
+    run(env, AS_OF)
+    eq(card(env, g)["grade"], "loyal", "without ratings: loyal, like 王忠诚")
+    for rating in (2, 3):
+        expect(env.api.post("/api/v1/feedback", {"store_id": fx["store"]["id"], "customer_id": g,
+                                                 "channel": "in_store", "category": "service",
+                                                 "rating": rating}, token=a), 201, "feedback")
+    run(env, AS_OF)
+    j = card(env, g)
+    eq(j["grade"], "potential", "rated 2.5 on average: not loyal (¥300 a visit: potential)")
+    ok("2.5" in j["explanations"]["grade"]["en"] or "2.5" in j["explanations"]["grade"]["zh"],
+       "the reason gives the rating: %r" % j["explanations"]["grade"])
+    eq(j["previous"]["grade"], "loyal", "was loyal")
