@@ -106,18 +106,9 @@ cc $cflags bench/bare_http.c -o "$work/bare_http" $(pkg-config --cflags --libs l
 cc $cflags bench/bare_insert.c -o "$work/bare_insert" $(pkg-config --cflags --libs sqlite3)
 
 # ---- the database ------------------------------------------------------------
-if [ ! -s "$db" ]; then
-	demo_guests=${LAOKE_BENCH_GUESTS:-1000000}
-	log "no database at $db: making one (laoke demo --guests $demo_guests --months 24; 1M guests take ~3.5 min)"
-	mkdir -p "$(dirname "$db")"
-	# under another name until it is complete: an interrupted demo load is not usable
-	rm -f "$db.partial" "$db.partial-wal" "$db.partial-shm"
-	"$bin" demo --db "sqlite:$db.partial" --guests "$demo_guests" --months 24 >"$work/demo.log" 2>&1 ||
-		{ rm -f "$db.partial" "$db.partial-wal" "$db.partial-shm"; cat "$work/demo.log" >&2; exit 1; }
-	[ -s "$db.partial-wal" ] && mv "$db.partial-wal" "$db-wal"
-	rm -f "$db.partial-wal" "$db.partial-shm"
-	mv "$db.partial" "$db"
-fi
+# shellcheck source=bench/demo_db.sh
+. bench/demo_db.sh
+bench_demo_db "$bin" "$db" "$work" || exit 1
 need=$(( $(stat -c %s "$db") / 1024 + 1048576 ))
 avail=$(df -Pk "$work" | awk 'NR == 2 {print $4}')
 [ "$avail" -gt "$need" ] || { echo "bench/run.sh: $work needs $((need / 1024)) MiB free for a copy of the database" >&2; exit 1; }
