@@ -342,25 +342,6 @@ static void alerts_list(struct api_req *r)
 
 /* ---- staff praise and complaints ---- */
 
-/* A whole number min..max (default dflt); "" is not one, as for `limit` everywhere. */
-static bool qry_count(struct api_req *r, const char *key, int dflt, int min, int max, int *out)
-{
-	const char *s = r->arg ? r->arg(r->arg_ctx, key) : NULL;
-	*out = dflt;
-	if (!s)
-		return true;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
-		api_fail(r, LK_EINVAL, "invalid_limit", key,
-			 "'%s' must be a whole number from %d to %d", key, min, max);
-		return false;
-	}
-	*out = (int)v;
-	return true;
-}
-
 static json_t *staff_json(const struct store_staff_row *s)
 {
 	json_t *o = json_object();

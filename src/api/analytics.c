@@ -25,25 +25,6 @@
 #define DISH_CO 5
 #define DISH_CO_MAX 20
 
-/* A whole number min..max (default dflt); "" is not one, as for `limit` everywhere. */
-static bool qry_count(struct api_req *r, const char *key, int dflt, int min, int max, int *out)
-{
-	const char *s = r->arg ? r->arg(r->arg_ctx, key) : NULL;
-	*out = dflt;
-	if (!s)
-		return true;
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
-		api_fail(r, LK_EINVAL, "invalid_limit", key,
-			 "'%s' must be a whole number from %d to %d", key, min, max);
-		return false;
-	}
-	*out = (int)v;
-	return true;
-}
-
 /* One of names (the words of core/classify.h) as its index; -1 when absent. */
 static bool qry_enum(struct api_req *r, const char *key, const char *const *names, int *out)
 {

@@ -85,6 +85,8 @@ const char *qry_arg(const struct api_req *r, const char *key);
 bool qry_bool(struct api_req *r, const char *key, int *out);
 /* YYYY-MM-DD as days since 1970-01-01 (*given: present); else 400 invalid_date. */
 bool qry_day(struct api_req *r, const char *key, int64_t *days, bool *given);
+/* A whole number min..max (dflt when absent; "" is not one); else 400 invalid_limit. */
+bool qry_count(struct api_req *r, const char *key, int dflt, int min, int max, int *out);
 /* A positive whole number (0 when absent); else 400 invalid_id. */
 bool qry_id(struct api_req *r, const char *key, int64_t *out);
 /*

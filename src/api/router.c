@@ -610,3 +610,21 @@ bool qry_region(struct api_req *r, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", s);
 	return true;
 }
+
+bool qry_count(struct api_req *r, const char *key, int dflt, int min, int max, int *out)
+{
+	const char *s = r->arg ? r->arg(r->arg_ctx, key) : NULL;
+	*out = dflt;
+	if (!s)
+		return true;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
+		lk_fail(&r->err, LK_EINVAL, "invalid_limit", key,
+			"'%s' must be a whole number from %d to %d", key, min, max);
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}

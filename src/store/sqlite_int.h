@@ -111,6 +111,9 @@ enum lk_rc sq_visit_write(struct store *st, struct lk_visit *v, struct lk_err *e
  */
 int sq_register_functions(sqlite3 *db, int *tz_offset_min);
 
+/* LK_EINVAL "unknown_store" naming field unless store id exists. */
+enum lk_rc sq_store_exists(struct store *st, int64_t id, const char *field, struct lk_err *err);
+
 /* Migration n (1-based) is lk_sqlite_migrations[n - 1]. */
 extern const char *const lk_sqlite_migrations[];
 extern const int lk_sqlite_nmigrations;

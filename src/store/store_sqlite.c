@@ -947,8 +947,7 @@ static enum lk_rc phone_free(struct store *st, const char *phone, int64_t self,
 	return LK_OK;
 }
 
-static enum lk_rc store_exists(struct store *st, int64_t id, const char *field,
-			       struct lk_err *err)
+enum lk_rc sq_store_exists(struct store *st, int64_t id, const char *field, struct lk_err *err)
 {
 	struct lk_store r;
 	enum lk_rc rc = store_store_get(st, id, &r, err);
@@ -998,7 +997,7 @@ enum lk_rc store_customer_add(struct store *st, struct lk_customer *c, struct lk
 		return rc;
 	if ((rc = phone_free(st, c->phone, 0, err)) != LK_OK)
 		goto fail;
-	if (c->home_store_id && (rc = store_exists(st, c->home_store_id, "home_store_id", err)))
+	if (c->home_store_id && (rc = sq_store_exists(st, c->home_store_id, "home_store_id", err)))
 		goto fail;
 	sqlite3_stmt *s = prep(st, SQL_CUST_ADD, err);
 	if (!s) {
@@ -1093,7 +1092,7 @@ enum lk_rc store_customer_update(struct store *st, struct lk_customer *c, unsign
 	if (mask & LK_CF_HOME_STORE) {
 		cur.home_store_id = c->home_store_id;
 		if (cur.home_store_id &&
-		    (rc = store_exists(st, cur.home_store_id, "home_store_id", err)) != LK_OK)
+		    (rc = sq_store_exists(st, cur.home_store_id, "home_store_id", err)) != LK_OK)
 			goto fail;
 	}
 	if (mask & LK_CF_SOURCE)
@@ -1638,7 +1637,7 @@ static const char SQL_STATS_UPSERT[] =
 enum lk_rc sq_visit_write(struct store *st, struct lk_visit *v, struct lk_err *err)
 {
 	enum lk_rc rc;
-	if ((rc = store_exists(st, v->store_id, "store_id", err)) != LK_OK)
+	if ((rc = sq_store_exists(st, v->store_id, "store_id", err)) != LK_OK)
 		return rc;
 	if (v->customer_id) {
 		rc = customer_live(st, v->customer_id, err);

@@ -34,7 +34,6 @@ static enum lk_rc exists(struct store *st, const char *sql, int64_t id, const ch
 	return sq_db_fail(st, err, "feedback");
 }
 
-static const char SQL_STORE_EXISTS[] = "SELECT 1 FROM stores WHERE id = ?1";
 static const char SQL_GUEST_LIVE[] =
 	"SELECT 1 FROM customers WHERE id = ?1 AND deleted_at IS NULL";
 static const char SQL_DISH_EXISTS[] = "SELECT 1 FROM dishes WHERE id = ?1";
@@ -45,8 +44,7 @@ static const char SQL_EXTERNAL[] =
 static enum lk_rc check_refs(struct store *st, const struct store_feedback *f, struct lk_err *err)
 {
 	enum lk_rc rc;
-	if ((rc = exists(st, SQL_STORE_EXISTS, f->store_id, "unknown_store", "store_id", "a store",
-			 err)) != LK_OK)
+	if ((rc = sq_store_exists(st, f->store_id, "store_id", err)) != LK_OK)
 		return rc;
 	if (f->customer_id && (rc = exists(st, SQL_GUEST_LIVE, f->customer_id, "unknown_customer",
 					   "customer_id", "a guest", err)) != LK_OK)

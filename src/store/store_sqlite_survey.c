@@ -79,26 +79,6 @@ static bool survey_row(sqlite3_stmt *st, struct store_survey *s)
 	return s->questions != NULL;
 }
 
-static const char SQL_STORE_EXISTS[] = "SELECT 1 FROM stores WHERE id = ?1";
-
-/* LK_EINVAL "unknown_store" naming field unless store id exists. */
-static enum lk_rc store_exists(struct store *st, int64_t id, const char *field,
-			       struct lk_err *err)
-{
-	sqlite3_stmt *s = sq_prep(st, SQL_STORE_EXISTS, err);
-	if (!s)
-		return LK_EDB;
-	sqlite3_bind_int64(s, 1, id);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return LK_OK;
-	if (rc != SQLITE_DONE)
-		return sq_db_fail(st, err, "store");
-	return lk_fail(err, LK_EINVAL, "unknown_store", field, "store %lld does not exist",
-		       (long long)id);
-}
-
 static const char SQL_SURVEY_ADD[] =
 	"INSERT INTO surveys(name, trigger, questions, store_id, active, created_by, created_at,"
 	" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
@@ -108,7 +88,7 @@ enum lk_rc store_survey_add(struct store *st, struct store_survey *s, struct lk_
 	enum lk_rc rc = sq_tx_begin(st, err);
 	if (rc != LK_OK)
 		return rc;
-	if (s->store_id && (rc = store_exists(st, s->store_id, "store_id", err)) != LK_OK)
+	if (s->store_id && (rc = sq_store_exists(st, s->store_id, "store_id", err)) != LK_OK)
 		goto fail;
 	sqlite3_stmt *q = sq_prep(st, SQL_SURVEY_ADD, err);
 	if (!q) {
@@ -366,7 +346,7 @@ enum lk_rc store_survey_invite_add(struct store *st, struct store_survey_invite 
 			     "guest %lld does not exist", (long long)inv->customer_id);
 		goto fail;
 	}
-	if ((rc = store_exists(st, inv->store_id, "store_id", err)) != LK_OK)
+	if ((rc = sq_store_exists(st, inv->store_id, "store_id", err)) != LK_OK)
 		goto fail;
 	if (inv->visit_id) {
 		if ((rc = lookup_id(st, SQL_VISIT_EXISTS, inv->visit_id, 0, &found, err)) != LK_OK)
