@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "store/store_survey.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -27,6 +28,13 @@ static const struct {
 	{ "POST", "/api/v1/dishes" },           { "PATCH", "/api/v1/dishes/1" },
 	{ "POST", "/api/v1/stores" },           { "POST", "/api/v1/auth/login" },
 	{ "GET", "/api/v1/customers" },         { "GET", "/api/v1/customers/1/visits" },
+	/* issues 6 and 7 */
+	{ "POST", "/api/v1/feedback" },         { "POST", "/api/v1/feedback/1/transitions" },
+	{ "PATCH", "/api/v1/feedback/1" },      { "POST", "/api/v1/public/feedback" },
+	{ "POST", "/api/v1/public/survey" },    { "POST", "/api/v1/surveys" },
+	{ "PATCH", "/api/v1/surveys/1" },       { "POST", "/api/v1/surveys/1/invites" },
+	{ "PUT", "/api/v1/settings/classification" }, { "PUT", "/api/v1/settings/feedback" },
+	{ "POST", "/api/v1/customers/1/needs" }, { "POST", "/api/v1/classification/run" },
 };
 
 static const char *no_args(void *ctx, const char *key)
@@ -58,6 +66,31 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    store_session_add(st, h, u.id, lk_now() + 86400 * 365, &err) ||
 	    store_customer_add(st, &c, &err))
 		abort();
+	/* a complaint with its ticket (feedback 1) and a survey (survey 1) to act on */
+	struct store_feedback *f = calloc(1, sizeof(*f));
+	if (!f)
+		abort();
+	f->store_id = s.id;
+	f->customer_id = c.id;
+	f->rating = 1;
+	f->complaint = true;
+	f->received_at = lk_now();
+	snprintf(f->channel, sizeof(f->channel), "in_store");
+	snprintf(f->category, sizeof(f->category), "dish");
+	snprintf(f->source, sizeof(f->source), "staff");
+	snprintf(f->status, sizeof(f->status), "received");
+	f->response_due_at = f->received_at + 86400;
+	f->resolve_due_at = f->received_at + 3 * 86400;
+	if (store_feedback_add(st, f, false, &err))
+		abort();
+	free(f);
+	struct store_survey sv = { .trigger = "manual", .active = true };
+	snprintf(sv.name, sizeof(sv.name), "到店满意度");
+	sv.questions = strdup("[{\"type\":\"csat\",\"text\":\"满意吗\",\"required\":true},"
+			      "{\"type\":\"text\",\"text\":\"建议\"}]");
+	if (!sv.questions || store_survey_add(st, &sv, &err))
+		abort();
+	store_survey_release(&sv);
 	snprintf(auth, sizeof(auth), "Bearer %s", token);
 	return 0;
 }
@@ -67,6 +100,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size_t ri = data[0] % (sizeof(routes) / sizeof(routes[0]));
+	/* a new address each time: the public routes' rate limit would answer 429 only */
+	static unsigned n;
+	char ip[32];
+	n++;
+	snprintf(ip, sizeof(ip), "10.%u.%u.%u", (n >> 16) & 255, (n >> 8) & 255, n & 255);
 	struct api_req r = {
 		.method = routes[ri].method,
 		.path = routes[ri].path,
@@ -75,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.body = (const char *)data + 1,
 		.body_len = size - 1,
 		.arg = no_args,
-		.client_ip = "127.0.0.1",
+		.client_ip = ip,
 		.st = st,
 		.cfg = &cfg,
 	};
