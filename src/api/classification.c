@@ -340,7 +340,6 @@ struct move_ctx {
 	int64_t cur_id;
 	int32_t first_old, last_new;
 	json_t *moves;          /* field -> {"from\x1fto": n} */
-	bool oom;
 };
 
 static void move_flush(struct move_ctx *m)
@@ -348,13 +347,12 @@ static void move_flush(struct move_ctx *m)
 	if (!m->cur_id)
 		return;
 	struct lk_cls_result a, b;
-	bool had = m->first_old >= 0 && lk_cls_unpack(m->first_old, &a);
-	if (!lk_cls_unpack(m->last_new, &b))
+	if (!lk_cls_unpack(m->first_old, &a) || !lk_cls_unpack(m->last_new, &b))
 		return;
 	for (int d = 0; d < NDIMS; d++) {
 		const char *to = dim_value(d, &b);
-		const char *from = had ? dim_value(d, &a) : "";
-		if (had && strcmp(from, to) == 0)
+		const char *from = dim_value(d, &a);
+		if (strcmp(from, to) == 0)
 			continue;
 		char key[64];
 		snprintf(key, sizeof(key), "%s\x1f%s", from, to);
@@ -483,7 +481,7 @@ static void segments(struct api_req *r)
 			total = sum;
 		json_object_set_new(dj, dims[d], arr);
 	}
-	/* movement: {field: [{from, to, count}]}, from null for guests new to the snapshot */
+	/* movement: {field: [{from, to, count}]} (a guest new to the snapshot has no change) */
 	json_t *mj = json_object();
 	for (int d = 0; d < NDIMS; d++) {
 		json_t *arr = json_array();
@@ -494,8 +492,8 @@ static void segments(struct api_req *r)
 			const char *sep = strchr(key, '\x1f');
 			if (!sep)
 				continue;
-			json_t *fromj = sep == key ? json_null() : json_stringn(key, (size_t)(sep - key));
-			json_array_append_new(arr, json_pack("{s:o, s:s, s:I}", "from", fromj, "to",
+			json_array_append_new(arr, json_pack("{s:s%, s:s, s:I}", "from", key,
+							     (size_t)(sep - key), "to",
 							     sep + 1, "count",
 							     (json_int_t)json_integer_value(n)));
 		}
