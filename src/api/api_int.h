@@ -65,6 +65,12 @@ void api_fail(struct api_req *r, enum lk_rc rc, const char *code, const char *fi
  * absent for optional fields).
  */
 bool jin_keys(struct api_req *r, json_t *o, const char *const *allowed, const char *prefix);
+/*
+ * Element i of array `array` must be an object with only allowed keys;
+ * prefix gets "array[i]." for the element's own field-named errors.
+ */
+bool jin_item(struct api_req *r, const char *array, size_t i, json_t *it,
+	      const char *const *allowed, char *prefix, size_t prefixsz);
 bool jin_str(struct api_req *r, json_t *o, const char *key, bool required, size_t max_chars,
 	     bool single_line, const char **out, bool *present);
 bool jin_int(struct api_req *r, json_t *o, const char *key, bool required, int64_t min,

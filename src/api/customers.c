@@ -28,13 +28,7 @@ static bool read_family(struct api_req *r, json_t *arr, struct lk_customer *c)
 	c->nfamily = 0;
 	json_array_foreach(arr, i, m) {
 		char prefix[32], field[48];
-		snprintf(prefix, sizeof(prefix), "family[%zu].", i);
-		if (!json_is_object(m)) {
-			snprintf(field, sizeof(field), "family[%zu]", i);
-			api_fail(r, LK_EINVAL, "invalid_type", field, "'%s' must be an object", field);
-			return false;
-		}
-		if (!jin_keys(r, m, keys, prefix))
+		if (!jin_item(r, "family", i, m, keys, prefix, sizeof(prefix)))
 			return false;
 		struct lk_family_member *fm = &c->family[c->nfamily];
 		memset(fm, 0, sizeof(*fm));

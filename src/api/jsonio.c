@@ -25,6 +25,19 @@ bool jin_keys(struct api_req *r, json_t *o, const char *const *allowed, const ch
 	return true;
 }
 
+bool jin_item(struct api_req *r, const char *array, size_t i, json_t *it,
+	      const char *const *allowed, char *prefix, size_t prefixsz)
+{
+	snprintf(prefix, prefixsz, "%s[%zu].", array, i);
+	if (!json_is_object(it)) {
+		char field[64];
+		snprintf(field, sizeof(field), "%s[%zu]", array, i);
+		lk_fail(&r->err, LK_EINVAL, "invalid_type", field, "'%s' must be an object", field);
+		return false;
+	}
+	return jin_keys(r, it, allowed, prefix);
+}
+
 static bool missing(struct api_req *r, const char *key)
 {
 	lk_fail(&r->err, LK_EINVAL, "missing_field", key, "'%s' is required", key);

@@ -59,15 +59,7 @@ static bool questions_read(struct api_req *r, json_t *arr, struct qset *qs)
 	json_t *it;
 	json_array_foreach(arr, i, it) {
 		char prefix[48];
-		snprintf(prefix, sizeof(prefix), "questions[%zu].", i);
-		if (!json_is_object(it)) {
-			char field[48];
-			snprintf(field, sizeof(field), "questions[%zu]", i);
-			api_fail(r, LK_EINVAL, "invalid_type", field, "'%s' must be an object",
-				 field);
-			return false;
-		}
-		if (!jin_keys(r, it, keys, prefix))
+		if (!jin_item(r, "questions", i, it, keys, prefix, sizeof(prefix)))
 			return false;
 		struct lk_survey_question *q = &qs->q[i];
 		const char *type, *text;
@@ -726,15 +718,7 @@ static bool answers_read(struct api_req *r, json_t *arr, struct lk_survey_answer
 	json_t *it;
 	json_array_foreach(arr, i, it) {
 		char prefix[48];
-		snprintf(prefix, sizeof(prefix), "answers[%zu].", i);
-		if (!json_is_object(it)) {
-			char field[48];
-			snprintf(field, sizeof(field), "answers[%zu]", i);
-			api_fail(r, LK_EINVAL, "invalid_type", field, "'%s' must be an object",
-				 field);
-			return false;
-		}
-		if (!jin_keys(r, it, keys, prefix))
+		if (!jin_item(r, "answers", i, it, keys, prefix, sizeof(prefix)))
 			return false;
 		struct lk_survey_answer *a = &as[i];
 		memset(a, 0, sizeof(*a));

@@ -35,14 +35,7 @@ static bool read_items(struct api_req *r, json_t *arr, struct lk_visit *v)
 	json_t *it;
 	json_array_foreach(arr, i, it) {
 		char prefix[32];
-		snprintf(prefix, sizeof(prefix), "items[%zu].", i);
-		if (!json_is_object(it)) {
-			char field[32];
-			snprintf(field, sizeof(field), "items[%zu]", i);
-			api_fail(r, LK_EINVAL, "invalid_type", field, "'%s' must be an object", field);
-			return false;
-		}
-		if (!jin_keys(r, it, keys, prefix))
+		if (!jin_item(r, "items", i, it, keys, prefix, sizeof(prefix)))
 			return false;
 		int64_t dish = 0, qty = 1, price = -1;
 		if (!jin_int(r, it, "dish_id", true, 1, INT64_MAX, &dish, NULL) ||
